@@ -1,0 +1,419 @@
+"""The survey definition format: a YAML or JSON file → a checked SurveySpec, or
+every problem in it, each with where it is."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from .vocabulary import Classification, FieldType, Role, SurveyStatus
+
+SLUG = re.compile(r"^[a-z0-9-]+$")
+PURPOSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+MIN_AGE_FLOOR = 18
+MAX_FIELDS = 200
+MAX_CHOICES = 100
+
+SURVEY_KEYS = {"slug", "title", "purpose", "purpose_description", "description",
+               "min_age", "retention_days", "status", "fields"}
+FIELD_KEYS = {"name", "label", "help", "type", "classification", "required", "role",
+              "choices", "min", "max"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: FieldType
+    classification: Classification
+    required: bool = False
+    role: Role | None = None
+    choices: tuple[str, ...] | None = None
+    min: int | float | str | None = None
+    max: int | float | str | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class SurveySpec:
+    slug: str
+    title: str
+    purpose: str
+    fields: tuple[FieldSpec, ...]
+    purpose_description: str = ""
+    description: str = ""
+    min_age: int = 18
+    retention_days: int = 3650
+    status: SurveyStatus = SurveyStatus.OPEN
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        at = f"{self.where} (line {self.line})" if self.line else self.where
+        return f"{at}: {self.message}"
+
+
+class DefinitionError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+# -- reading ---------------------------------------------------------------
+
+class _Mapping(dict):
+    line: int | None = None
+    lines: dict
+    duplicates: list
+
+
+class _Sequence(list):
+    lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps line numbers, reports duplicate keys, and reads only
+    true/false as booleans (YAML 1.2), so `choices: [yes, no]` stays text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
+    loader.flatten_mapping(node)
+    result = _Mapping()
+    result.line, result.lines, result.duplicates = node.start_mark.line + 1, {}, []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(key)
+        if key in result:
+            result.duplicates.append((key, key_node.start_mark.line + 1))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _Sequence:
+    result = _Sequence(loader.construct_object(child, deep=True) for child in node.value)
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _Mapping:
+    result = _Mapping()
+    result.lines, result.duplicates = {}, []
+    for key, value in pairs:
+        if key in result:
+            result.duplicates.append((key, None))
+        result[key] = value
+    return result
+
+
+def _read(text: str, filename: str) -> Any:
+    if filename.lower().endswith(".json"):
+        try:
+            return json.loads(text, object_pairs_hook=_json_object)
+        except json.JSONDecodeError as exc:
+            raise DefinitionError([Problem("file", f"not valid JSON: {exc.msg}", exc.lineno)]) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 — _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionError([Problem("file", f"not valid YAML: {reason}",
+                                       mark.line + 1 if mark else None)]) from None
+
+
+def load_definition(path: str | Path) -> SurveySpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError([Problem(str(path), f"cannot be read: {exc}")]) from None
+    return parse_definition(text, path.name)
+
+
+def parse_definition(text: str, filename: str = "survey.yaml") -> SurveySpec:
+    data = _read(text, filename)
+    checker = _Checker()
+    spec = checker.survey(data)
+    if checker.problems:
+        raise DefinitionError(checker.problems)
+    assert spec is not None
+    return spec
+
+
+# -- checking --------------------------------------------------------------
+
+def _line(container: Any, key: Any) -> int | None:
+    lines = getattr(container, "lines", None)
+    if isinstance(lines, dict):
+        return lines.get(key)
+    if isinstance(lines, list) and isinstance(key, int) and key < len(lines):
+        return lines[key]
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and value == value and value not in (
+        float("inf"), float("-inf"))
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str, line: int | None) -> None:
+        self.problems.append(Problem(where, message, line))
+
+    def duplicates(self, mapping: Any, where: str) -> None:
+        for key, line in getattr(mapping, "duplicates", []):
+            self.add(f"{where}.{key}" if where else key, "is given twice", line)
+
+    def unknown_keys(self, mapping: dict, allowed: set[str], where: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.add(f"{where}{key}", f"is not a known key (expected one of: {', '.join(sorted(allowed))})",
+                         _line(mapping, key))
+
+    def text(self, mapping: dict, key: str, where: str, *, required: bool, max_len: int,
+             pattern: re.Pattern | None = None, pattern_hint: str = "") -> str | None:
+        value = mapping.get(key)
+        line = _line(mapping, key) or getattr(mapping, "line", None)
+        if value is None:
+            if required:
+                self.add(f"{where}{key}", "is missing", line)
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(f"{where}{key}", "must be non-empty text", line)
+            return None
+        if len(value) > max_len:
+            self.add(f"{where}{key}", f"must be at most {max_len} characters", line)
+            return None
+        if pattern and not pattern.match(value):
+            self.add(f"{where}{key}", f"{value!r} {pattern_hint}", line)
+            return None
+        return value.strip()
+
+    def integer(self, mapping: dict, key: str, where: str, default: int, low: int, high: int,
+                why_low: str = "") -> int:
+        value = mapping.get(key, default)
+        if not _is_int(value) or not low <= value <= high:
+            hint = f" ({why_low})" if why_low and _is_int(value) and value < low else ""
+            self.add(f"{where}{key}", f"must be a whole number from {low} to {high}{hint}", _line(mapping, key))
+            return default
+        return value
+
+    def enum(self, mapping: dict, key: str, where: str, kind: type, *, required: bool) -> Any:
+        value = mapping.get(key)
+        line = _line(mapping, key) or getattr(mapping, "line", None)
+        allowed = ", ".join(member.value for member in kind)
+        if value is None:
+            if required:
+                self.add(f"{where}{key}", f"is missing (one of: {allowed})", line)
+            return None
+        try:
+            return kind(value)
+        except ValueError:
+            self.add(f"{where}{key}", f"{value!r} is not one of: {allowed}", line)
+            return None
+
+    def survey(self, data: Any) -> SurveySpec | None:
+        if not isinstance(data, dict):
+            self.add("file", "must be a mapping with slug, title, purpose and fields", None)
+            return None
+        self.duplicates(data, "")
+        self.unknown_keys(data, SURVEY_KEYS, "")
+        slug = self.text(data, "slug", "", required=True, max_len=64, pattern=SLUG,
+                         pattern_hint="may hold only lower-case letters, digits and hyphens")
+        title = self.text(data, "title", "", required=True, max_len=200)
+        purpose = self.text(data, "purpose", "", required=True, max_len=64, pattern=PURPOSE,
+                            pattern_hint="must be a short key: lower-case letters, digits, - and _")
+        purpose_description = self.text(data, "purpose_description", "", required=False, max_len=2000)
+        description = self.text(data, "description", "", required=False, max_len=5000)
+        min_age = self.integer(data, "min_age", "", 18, MIN_AGE_FLOOR, 120,
+                               why_low="the service does not collect data from minors")
+        retention_days = self.integer(data, "retention_days", "", 3650, 1, 36500)
+        status = self.enum(data, "status", "", SurveyStatus, required=False) or SurveyStatus.OPEN
+        fields = self.fields(data)
+        if self.problems:
+            return None
+        return SurveySpec(slug=slug, title=title, purpose=purpose, fields=tuple(fields),
+                          purpose_description=purpose_description or "", description=description or "",
+                          min_age=min_age, retention_days=retention_days, status=status)
+
+    def fields(self, data: dict) -> list[FieldSpec]:
+        items = data.get("fields")
+        line = _line(data, "fields") or getattr(data, "line", None)
+        if items is None:
+            self.add("fields", "is missing: a survey needs at least one field", line)
+            return []
+        if not isinstance(items, list) or not items:
+            self.add("fields", "must be a non-empty list of fields", line)
+            return []
+        if len(items) > MAX_FIELDS:
+            self.add("fields", f"has {len(items)} fields; at most {MAX_FIELDS} are allowed", line)
+        specs, seen, roles = [], {}, {}
+        for index, item in enumerate(items):
+            spec = self.field(item, index, _line(items, index))
+            if spec is None:
+                continue
+            where = f"fields[{index}] ({spec.name}).name"
+            if spec.name in seen:
+                self.add(where, f"duplicates the name of fields[{seen[spec.name]}]", _line(items, index))
+            seen.setdefault(spec.name, index)
+            if spec.role:
+                if spec.role in roles:
+                    self.add(f"fields[{index}] ({spec.name}).role",
+                             f"{spec.role.value!r} is already the role of fields[{roles[spec.role]}]",
+                             _line(items, index))
+                roles.setdefault(spec.role, index)
+            specs.append(spec)
+        return specs
+
+    def field(self, item: Any, index: int, line: int | None) -> FieldSpec | None:
+        if not isinstance(item, dict):
+            self.add(f"fields[{index}]", "must be a mapping with name, type and classification", line)
+            return None
+        raw_name = item.get("name")
+        where = f"fields[{index}] ({raw_name})." if isinstance(raw_name, str) else f"fields[{index}]."
+        before = len(self.problems)
+        self.duplicates(item, where.rstrip("."))
+        self.unknown_keys(item, FIELD_KEYS, where)
+        name = self.text(item, "name", where, required=True, max_len=64, pattern=FIELD_NAME,
+                         pattern_hint="must start with a letter or _ and hold only a-z, 0-9 and _")
+        label = self.text(item, "label", where, required=False, max_len=500)
+        help_text = self.text(item, "help", where, required=False, max_len=2000)
+        ftype = self.enum(item, "type", where, FieldType, required=True)
+        classification = self.enum(item, "classification", where, Classification, required=True)
+        required = item.get("required", False)
+        if not isinstance(required, bool):
+            self.add(f"{where}required", "must be true or false", _line(item, "required"))
+        role = self.enum(item, "role", where, Role, required=False)
+        if role is Role.BIRTH_DATE and ftype and ftype is not FieldType.DATE:
+            self.add(f"{where}role", "birth_date needs a field of type date", _line(item, "role"))
+        if role is Role.AGE and ftype and ftype not in (FieldType.INTEGER, FieldType.NUMBER):
+            self.add(f"{where}role", "age needs a field of type integer or number", _line(item, "role"))
+        choices = self.choices(item, where, ftype)
+        low, high = self.bounds(item, where, ftype)
+        if len(self.problems) > before or name is None or ftype is None or classification is None:
+            return None
+        return FieldSpec(name=name, label=label or name.replace("_", " ").capitalize(), type=ftype,
+                         classification=classification, required=required, role=role, choices=choices,
+                         min=low, max=high, help=help_text or "")
+
+    def choices(self, item: dict, where: str, ftype: FieldType | None) -> tuple[str, ...] | None:
+        value = item.get("choices")
+        line = _line(item, "choices") or getattr(item, "line", None)
+        if ftype is None:
+            return None
+        if not ftype.has_choices:
+            if value is not None:
+                self.add(f"{where}choices", f"apply only to choice and multi_choice fields, not {ftype.value}", line)
+            return None
+        if value is None:
+            self.add(f"{where}choices", f"are missing: a {ftype.value} field needs a list of choices", line)
+            return None
+        if not isinstance(value, list) or not value or len(value) > MAX_CHOICES:
+            self.add(f"{where}choices", f"must be a list of 1 to {MAX_CHOICES} choices", line)
+            return None
+        ok = True
+        for position, choice in enumerate(value):
+            if not isinstance(choice, (str, int, float)) or isinstance(choice, bool) or not str(choice).strip():
+                self.add(f"{where}choices[{position}]", "must be non-empty text", _line(value, position) or line)
+                ok = False
+            elif len(str(choice)) > 200:
+                self.add(f"{where}choices[{position}]", "must be at most 200 characters", _line(value, position))
+                ok = False
+        texts = [str(choice).strip() for choice in value]
+        for position, choice in enumerate(texts):
+            if choice in texts[:position]:
+                self.add(f"{where}choices[{position}]", f"{choice!r} is listed twice", _line(value, position) or line)
+                ok = False
+        return tuple(texts) if ok else None
+
+    def bounds(self, item: dict, where: str, ftype: FieldType | None) -> tuple[Any, Any]:
+        if ftype is None:
+            return None, None
+        result = []
+        for key in ("min", "max"):
+            value, line = item.get(key), _line(item, key)
+            if value is None:
+                result.append(None)
+            elif not ftype.has_range:
+                self.add(f"{where}{key}", f"applies only to integer, number and date fields, not {ftype.value}", line)
+                result.append(None)
+            else:
+                result.append(self.bound(value, ftype, f"{where}{key}", line))
+        low, high = result
+        if low is not None and high is not None and low > high:
+            self.add(f"{where}min", f"{low} is greater than max {high}", _line(item, "min"))
+        return low, high
+
+    def bound(self, value: Any, ftype: FieldType, where: str, line: int | None) -> Any:
+        if ftype is FieldType.INTEGER and _is_int(value):
+            return value
+        if ftype is FieldType.NUMBER and _is_number(value):
+            return value
+        if ftype is FieldType.DATE:
+            if isinstance(value, date):
+                return value.isoformat()
+            if isinstance(value, str):
+                try:
+                    return date.fromisoformat(value).isoformat()
+                except ValueError:
+                    pass
+        expected = {FieldType.INTEGER: "a whole number", FieldType.NUMBER: "a number",
+                    FieldType.DATE: "a date as YYYY-MM-DD"}[ftype]
+        self.add(where, f"must be {expected}", line)
+        return None
+
+
+def stranding_changes(existing: Iterable[Any], new_fields: Iterable[FieldSpec]) -> list[str]:
+    """What a new definition would change that stored answers depend on.
+
+    `existing` holds the stored fields (anything with name, type, classification,
+    choices); the caller refuses the update when responses exist and this is non-empty.
+    """
+    new = {spec.name: spec for spec in new_fields}
+    changes = []
+    for old in existing:
+        spec = new.get(old.name)
+        if spec is None:
+            changes.append(f"field {old.name!r} would be removed")
+            continue
+        if spec.classification.value != old.classification:
+            changes.append(f"field {old.name!r} would change classification from "
+                           f"{old.classification} to {spec.classification.value}")
+        if spec.type.value != old.type:
+            changes.append(f"field {old.name!r} would change type from {old.type} to {spec.type.value}")
+        elif old.choices and spec.choices is not None:
+            dropped = [choice for choice in old.choices if choice not in spec.choices]
+            if dropped:
+                changes.append(f"field {old.name!r} would drop choices {dropped}")
+    return changes

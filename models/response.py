@@ -1,0 +1,75 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, intpk, timestamp, utcnow
+
+
+class Response(Base):
+    """One respondent's submission: answers, current consent, request metadata.
+
+    Non-PII answers are plain JSON so aggregates can read them; PII and SPI
+    answers are each one encrypted blob under this row's own data key.
+    """
+    __tablename__ = "responses"
+
+    #: Submission order: the stable key for cursors and streaming exports.
+    id: Mapped[intpk]
+    #: Random, shown to the respondent; never derived from id.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    submitted_at: Mapped[timestamp]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: SHA-256 of the receipt code; the code itself is shown once and never stored.
+    receipt_digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+    non_pii: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pii: Mapped[bytes | None] = mapped_column(LargeBinary)
+    spi: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: This response's data key, wrapped by the key ring; destroying it erases the blobs.
+    data_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+    # Current consent state; its history is in consent_events.
+    opt_out_third_party: Mapped[bool] = mapped_column(Boolean, default=False)
+    opt_out_other_purposes: Mapped[bool] = mapped_column(Boolean, default=False)
+    spi_disclosure: Mapped[bool] = mapped_column(Boolean, default=False)
+    notice_version: Mapped[str] = mapped_column(String(32))
+
+    # Request metadata: non-PII under the terms; the address is stored truncated.
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    referrer: Mapped[str | None] = mapped_column(Text)
+
+    events: Mapped[list["ConsentEvent"]] = relationship(
+        back_populates="response", order_by="ConsentEvent.id",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+    @property
+    def consent(self) -> dict[str, bool]:
+        return {
+            "opt_out_third_party": self.opt_out_third_party,
+            "opt_out_other_purposes": self.opt_out_other_purposes,
+            "spi_disclosure": self.spi_disclosure,
+        }
+
+
+class ConsentEvent(Base):
+    """Append-only history of a response's consent: what changed, when, under which notice."""
+    __tablename__ = "consent_events"
+
+    id: Mapped[intpk]
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    at: Mapped[timestamp]
+    #: Who acted: "respondent", or a staff account's email.
+    actor: Mapped[str] = mapped_column(String(254), default="respondent")
+    #: How the choice arrived: form, api, or gpc (a browser's Global Privacy Control signal).
+    source: Mapped[str] = mapped_column(String(16))
+    #: The choices as set by this event: {"opt_out_third_party": true, ...}.
+    changes: Mapped[dict[str, bool]] = mapped_column(JSON)
+    notice_version: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    response: Mapped[Response] = relationship(back_populates="events")

@@ -1,0 +1,232 @@
+"""What a submission must be: answers checked against their fields, consent
+checked against the terms. The web form and the JSON API both come here."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Mapping, Protocol
+
+from .vocabulary import CONSENT_CHOICES, Classification, FieldType, Role
+
+MAX_LENGTH = {FieldType.TEXT: 500, FieldType.TEXTAREA: 10_000, FieldType.EMAIL: 254}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+WHOLE = re.compile(r"^[+-]?\d{1,18}$")
+REQUIRED = "This question needs an answer."
+
+
+class FieldLike(Protocol):
+    name: str
+    type: Any
+    classification: Any
+    required: bool
+    role: Any
+    choices: Any
+    min: Any
+    max: Any
+
+
+class AnswerError(ValueError):
+    """One answer does not fit its field; the message is for the respondent."""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _in_range(field: FieldLike, value: Any, shown: str) -> None:
+    if field.min is not None and value < field.min:
+        raise AnswerError(f"Enter {shown} of at least {field.min}.")
+    if field.max is not None and value > field.max:
+        raise AnswerError(f"Enter {shown} of at most {field.max}.")
+
+
+def clean_value(field: FieldLike, value: Any) -> Any:
+    """A JSON value → the value to store, or None for no answer; AnswerError if it does not fit."""
+    ftype = FieldType(field.type)
+    if value is None:
+        return None
+    if ftype in MAX_LENGTH:
+        if not isinstance(value, str):
+            raise AnswerError("Enter text.")
+        value = value.strip()
+        if not value:
+            return None
+        if len(value) > MAX_LENGTH[ftype]:
+            raise AnswerError(f"Use at most {MAX_LENGTH[ftype]} characters.")
+        if ftype is FieldType.EMAIL and not EMAIL.match(value):
+            raise AnswerError("Enter an email address like name@example.org.")
+        return value
+    if ftype is FieldType.INTEGER:
+        if not _is_int(value):
+            raise AnswerError("Enter a whole number.")
+        _in_range(field, value, "a number")
+        return value
+    if ftype is FieldType.NUMBER:
+        if not (_is_int(value) or isinstance(value, float)) or not math.isfinite(value):
+            raise AnswerError("Enter a number.")
+        _in_range(field, value, "a number")
+        return value
+    if ftype is FieldType.DATE:
+        if not isinstance(value, str):
+            raise AnswerError("Enter a date as YYYY-MM-DD.")
+        if not value.strip():
+            return None
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise AnswerError("Enter a real date as YYYY-MM-DD.") from None
+        if len(value.strip()) != 10:
+            raise AnswerError("Enter a real date as YYYY-MM-DD.")
+        _in_range(field, day.isoformat(), "a date")
+        return day.isoformat()
+    if ftype is FieldType.CHOICE:
+        if not isinstance(value, str):
+            raise AnswerError("Choose one of the options.")
+        if value == "":
+            return None
+        if value not in field.choices:
+            raise AnswerError("Choose one of the options given.")
+        return value
+    if ftype is FieldType.MULTI_CHOICE:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise AnswerError("Choose from the options given, as a list.")
+        if len(set(value)) != len(value):
+            raise AnswerError("Choose each option at most once.")
+        if any(item not in field.choices for item in value):
+            raise AnswerError("Choose only from the options given.")
+        return [choice for choice in field.choices if choice in value] or None
+    if ftype is FieldType.BOOLEAN:
+        if not isinstance(value, bool):
+            raise AnswerError("Answer yes or no.")
+        return value
+    raise AnswerError("This question cannot be answered.")  # unreachable for a checked definition
+
+
+def parse_text(field: FieldLike, raw: Any) -> Any:
+    """Form input (text, or a list of texts for multi_choice) → the JSON value clean_value expects."""
+    ftype = FieldType(field.type)
+    if ftype is FieldType.MULTI_CHOICE:
+        return list(raw or [])
+    text = (raw or "").strip() if isinstance(raw, str) else raw
+    if text in ("", None):
+        return None
+    if ftype is FieldType.INTEGER:
+        if not WHOLE.match(text):
+            raise AnswerError("Enter a whole number.")
+        return int(text)
+    if ftype is FieldType.NUMBER:
+        if WHOLE.match(text):
+            return int(text)
+        try:
+            number = float(text)
+        except ValueError:
+            raise AnswerError("Enter a number.") from None
+        if not math.isfinite(number):
+            raise AnswerError("Enter a number.")
+        return number
+    if ftype is FieldType.BOOLEAN:
+        if text not in ("yes", "no"):
+            raise AnswerError("Answer yes or no.")
+        return text == "yes"
+    return text
+
+
+def check_answers(fields: Iterable[FieldLike], answers: Any,
+                  from_text: bool = False) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Every answer cleaned, or every problem by field name. Unanswered questions are left out.
+    With from_text the answers are form input, parsed first."""
+    if not isinstance(answers, Mapping):
+        return {}, {"answers": ["Send the answers as an object keyed by field name."]}
+    by_name = {field.name: field for field in fields}
+    clean, errors = {}, {}
+    for name in answers:
+        if name not in by_name:
+            errors[str(name)] = ["This survey has no such question."]
+    for name, field in by_name.items():
+        try:
+            raw = answers.get(name)
+            value = clean_value(field, parse_text(field, raw) if from_text else raw)
+        except AnswerError as exc:
+            errors[name] = [str(exc)]
+            continue
+        if value is None:
+            if field.required:
+                errors[name] = [REQUIRED]
+        else:
+            clean[name] = value
+    return clean, errors
+
+
+def split_by_class(fields: Iterable[FieldLike], clean: Mapping[str, Any]) -> dict[Classification, dict[str, Any]]:
+    parts: dict[Classification, dict[str, Any]] = {cls: {} for cls in Classification}
+    for field in fields:
+        if field.name in clean:
+            parts[Classification(field.classification)][field.name] = clean[field.name]
+    return parts
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def shows_minor(fields: Iterable[FieldLike], clean: Mapping[str, Any], min_age: int, today: date) -> bool:
+    for field in fields:
+        value = clean.get(field.name)
+        if value is None or not field.role:
+            continue
+        if Role(field.role) is Role.AGE and value < min_age:
+            return True
+        if Role(field.role) is Role.BIRTH_DATE and age_on(date.fromisoformat(value), today) < min_age:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Consent:
+    participate: bool
+    age_confirmed: bool
+    opt_out_third_party: bool
+    opt_out_other_purposes: bool
+    spi_disclosure: bool
+
+    @property
+    def choices(self) -> dict[str, bool]:
+        return {key: getattr(self, key) for key in CONSENT_CHOICES}
+
+
+CONSENT_KEYS = ("participate", "age_confirmed", *CONSENT_CHOICES)
+
+
+def check_consent(raw: Any, gpc: bool = False) -> tuple[Consent | None, dict[str, list[str]]]:
+    """The consent block of a submission. Missing choices take their defaults, except that a
+    Global Privacy Control signal starts the third-party opt-out set."""
+    if not isinstance(raw, Mapping):
+        return None, {"consent": ["Send consent as an object with participate and age_confirmed."]}
+    errors = {str(key): ["Unknown consent choice."] for key in raw if key not in CONSENT_KEYS}
+    values = {}
+    defaults = {"participate": False, "age_confirmed": False, **CONSENT_CHOICES, "opt_out_third_party": gpc}
+    for key in CONSENT_KEYS:
+        value = raw.get(key, defaults[key])
+        if not isinstance(value, bool):
+            errors[key] = ["Must be true or false."]
+        values[key] = value is True
+    if not errors and not values["participate"]:
+        errors["participate"] = ["Taking part is voluntary; tick 'participate' to submit answers."]
+    return (None if errors else Consent(**values)), errors
+
+
+def check_consent_change(raw: Any) -> tuple[dict[str, bool], dict[str, list[str]]]:
+    """A change of consent after submission: only the three choices may change."""
+    if not isinstance(raw, Mapping):
+        return {}, {"consent": ["Send consent as an object of choices."]}
+    errors, changes = {}, {}
+    for key, value in raw.items():
+        if key not in CONSENT_CHOICES:
+            errors[str(key)] = ["Only opt_out_third_party, opt_out_other_purposes and spi_disclosure can change."]
+        elif not isinstance(value, bool):
+            errors[key] = ["Must be true or false."]
+        else:
+            changes[key] = value
+    return changes, errors

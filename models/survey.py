@@ -1,0 +1,74 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, intpk, short_text, timestamp, utcnow
+from .vocabulary import Classification, FieldType, SurveyStatus
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint("min_age >= 18", name="adults_only"),
+        CheckConstraint("retention_days > 0", name="retention_positive"),
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+    )
+
+    id: Mapped[intpk]
+    #: The public name in URLs and the API: [a-z0-9-]+.
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[short_text]
+    #: The purpose of collection. Any other purpose is "other" under the disclosure rule.
+    purpose: Mapped[str] = mapped_column(String(64))
+    purpose_description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    min_age: Mapped[int] = mapped_column(Integer, default=18)
+    retention_days: Mapped[int] = mapped_column(Integer, default=3650)
+    status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.OPEN.value)
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    fields: Mapped[list["Field"]] = relationship(
+        back_populates="survey", order_by="Field.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SurveyStatus.OPEN.value
+
+
+class Field(Base):
+    __tablename__ = "fields"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "name"),
+        CheckConstraint("classification IN ('non_pii', 'pii', 'spi')", name="classification_known"),
+    )
+
+    id: Mapped[intpk]
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    #: The answer's key in every payload: [a-z_][a-z0-9_]*.
+    name: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)
+    help: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str] = mapped_column(String(16))
+    classification: Mapped[str] = mapped_column(String(8))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: birth_date or age: the field feeds the age gate.
+    role: Mapped[str | None] = mapped_column(String(16))
+    choices: Mapped[list[str] | None] = mapped_column(JSON)
+    #: Bounds as JSON scalars: numbers for integer/number, ISO dates for date.
+    min: Mapped[Any] = mapped_column(JSON, nullable=True)
+    max: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+    survey: Mapped[Survey] = relationship(back_populates="fields")
+
+    @property
+    def field_type(self) -> FieldType:
+        return FieldType(self.type)
+
+    @property
+    def field_class(self) -> Classification:
+        return Classification(self.classification)

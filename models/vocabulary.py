@@ -1,0 +1,61 @@
+"""The privacy language every other module speaks."""
+import enum
+
+
+class Classification(str, enum.Enum):
+    NON_PII = "non_pii"
+    PII = "pii"
+    SPI = "spi"
+
+    @property
+    def encrypted(self) -> bool:
+        return self is not Classification.NON_PII
+
+
+class FieldType(str, enum.Enum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    EMAIL = "email"
+    INTEGER = "integer"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    BOOLEAN = "boolean"
+
+    @property
+    def has_choices(self) -> bool:
+        return self in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+
+    @property
+    def has_range(self) -> bool:
+        return self in (FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE)
+
+
+class Role(str, enum.Enum):
+    """A field's part in the age gate."""
+    BIRTH_DATE = "birth_date"
+    AGE = "age"
+
+
+class SurveyStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RecipientKind(str, enum.Enum):
+    INTERNAL = "internal"
+    THIRD_PARTY = "third_party"
+
+
+class PurposeRelation(str, enum.Enum):
+    ORIGINAL = "original"
+    OTHER = "other"
+
+
+#: The consent choices a respondent can change at any time, and their defaults.
+CONSENT_CHOICES = {
+    "opt_out_third_party": False,
+    "opt_out_other_purposes": False,
+    "spi_disclosure": False,
+}

@@ -1,0 +1,1 @@
+"""The Flask service: HTTP in, HTTP out."""

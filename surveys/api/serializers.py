@@ -1,0 +1,19 @@
+"""JSON shapes of the API, in one place."""
+from datetime import datetime
+from typing import Any
+
+from ..services import RespondentRecord
+
+
+def timestamp(value: datetime) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def respondent_record(record: RespondentRecord) -> dict[str, Any]:
+    return {
+        "survey": record.survey.slug,
+        "submitted_at": timestamp(record.response.submitted_at),
+        "answers": record.answers,
+        "consent": record.response.consent,
+        "disclosures": record.disclosures,
+    }

@@ -1,0 +1,45 @@
+import json
+
+from flask import abort, jsonify, request
+
+from .. import db, services
+from ..keys import keyring
+from ..notice import current_notice
+from ..security import csrf
+from ..web import client_info, gpc_signal
+from . import bp, serializers
+
+csrf.exempt(bp)
+
+
+def json_body() -> dict:
+    if request.mimetype != "application/json":
+        abort(415, "Send the body as JSON with Content-Type: application/json.")
+    try:
+        body = json.loads(request.get_data())  # get_data enforces MAX_CONTENT_LENGTH: 413
+    except ValueError:
+        abort(400, "The body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise services.InvalidSubmission("The body must be a JSON object.", {"body": ["Expected an object."]})
+    return body
+
+
+@bp.post("/surveys/<slug>/responses")
+def submit_response(slug: str):
+    survey = services.get_open_survey(db.session(), slug)
+    body = json_body()
+    unknown = {key: ["Unknown key; send answers and consent."] for key in body if key not in ("answers", "consent")}
+    if unknown:
+        raise services.InvalidSubmission("The body has unknown keys.", unknown)
+    submitted = services.submit(
+        db.session(), keyring(), survey, body.get("answers", {}), body.get("consent"),
+        source="api", notice_version=current_notice().version, client=client_info(), gpc=gpc_signal())
+    db.commit()
+    return jsonify(id=submitted.public_id, receipt=submitted.receipt), 201
+
+
+@bp.get("/me")
+def me():
+    response = services.find_by_receipt(db.session(), request.headers.get("X-Receipt"))
+    record = services.respondent_record(db.session(), keyring(), response)
+    return jsonify(serializers.respondent_record(record))

@@ -1,0 +1,81 @@
+"""Layered configuration: defaults, then instance/config.py, then SURVEYS_* variables,
+then a test's overrides; and the checks that refuse to start without secrets."""
+import os
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,           # default: sqlite:///<instance>/surveys.db
+    "KEYRING_FILE": None,           # default: <instance>/keyring.json
+    "PRIVACY_NOTICE_FILE": None,    # default: <instance>/privacy-notice.md, else the one shipped
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "TRUNCATE_IP": True,            # IPv4 to /24, IPv6 to /48
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 4 * 3600,  # a long survey must not lose its answers to an expired token
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start as configured; the message says what to do."""
+
+
+def instance_path(test_config: dict | None) -> str:
+    chosen = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("SURVEYS_INSTANCE_PATH")
+    return str(Path(chosen).resolve() if chosen else ROOT / "instance")
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SURVEYS")
+    if test_config:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'surveys.db'}"
+    app.config["KEYRING_FILE"] = str(app.config["KEYRING_FILE"] or instance / "keyring.json")
+    app.json.sort_keys = False  # answers keep the survey's own order
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
+
+
+def bootstrapping(app: Flask) -> bool:
+    """True when missing secrets are expected: debug, tests, or `flask init` about to create them."""
+    return app.debug or app.testing or cli_command() == "init"
+
+
+def cli_command() -> str | None:
+    """The `flask` subcommand this process was started for, if any.
+
+    Flask builds the app before it dispatches the command, so `init` can only be
+    told apart from `run` (or gunicorn) by the command line itself.
+    """
+    argv = sys.argv
+    if not argv or Path(argv[0]).name not in ("flask", "__main__.py"):
+        return None
+    takes_value = {"--app", "-A", "--env-file", "-e"}
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in takes_value:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def require_secrets(app: Flask) -> None:
+    if bootstrapping(app):
+        return
+    if not app.config["SECRET_KEY"]:
+        raise ConfigurationError(
+            f"No SECRET_KEY: run `flask --app app init` to write one to {app.instance_path}/config.py, "
+            "or set SURVEYS_SECRET_KEY.")
+    if not Path(app.config["KEYRING_FILE"]).is_file():
+        raise ConfigurationError(
+            f"No key ring at {app.config['KEYRING_FILE']}: the service will not start without the keys "
+            "that protect stored answers. On a new installation run `flask --app app init`; "
+            "on an existing one restore the key ring from backup (or set SURVEYS_KEYRING_FILE).")

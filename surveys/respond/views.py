@@ -1,0 +1,90 @@
+from flask import redirect, render_template, session, url_for
+
+from models.submission import CONSENT_KEYS
+
+from .. import db, services
+from ..keys import keyring
+from ..notice import current_notice
+from ..web import client_info, gpc_signal
+from . import bp
+from .forms import ConsentForm, answers_form, show_errors, typed_answers
+
+
+def _consent_key(slug: str) -> str:
+    return f"consent:{slug}"
+
+
+def _refused(survey, exc: services.NotEligible):
+    session.pop(_consent_key(survey.slug), None)
+    return render_template("respond/refused.html", survey=survey, message=exc.message), 403
+
+
+@bp.get("/")
+def index():
+    return render_template("respond/index.html", surveys=services.list_open_surveys(db.session()))
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("respond/privacy.html", notice=current_notice())
+
+
+@bp.route("/s/<slug>", methods=["GET", "POST"])
+def consent(slug: str):
+    survey = services.get_open_survey(db.session(), slug)
+    form, gpc = ConsentForm(), gpc_signal()
+    if not form.is_submitted() and gpc:
+        form.opt_out_third_party.data = True
+    if form.validate_on_submit():
+        given = {key: form[key].data for key in CONSENT_KEYS}
+        try:
+            services.accept_consent(survey, given, gpc=gpc)
+        except services.NotEligible as exc:
+            return _refused(survey, exc)
+        except services.InvalidSubmission as exc:
+            show_errors(form, exc.errors)
+        else:
+            session[_consent_key(slug)] = {"given": given, "gpc": gpc}
+            return redirect(url_for(".questions", slug=slug))
+    return render_template("respond/consent.html", survey=survey, form=form, gpc=gpc, notice=current_notice())
+
+
+@bp.route("/s/<slug>/questions", methods=["GET", "POST"])
+def questions(slug: str):
+    survey = services.get_open_survey(db.session(), slug)
+    consent = session.get(_consent_key(slug))
+    if consent is None:
+        return redirect(url_for(".consent", slug=slug))
+    form = answers_form(survey.fields)()
+    if form.validate_on_submit():
+        try:
+            submitted = services.submit(
+                db.session(), keyring(), survey, typed_answers(form, survey.fields), consent["given"],
+                source="form", notice_version=current_notice().version, client=client_info(),
+                gpc=consent["gpc"], from_text=True)
+        except services.NotEligible as exc:
+            return _refused(survey, exc)
+        except services.InvalidSubmission as exc:
+            show_errors(form, exc.errors)
+        else:
+            db.commit()
+            session.pop(_consent_key(slug))
+            session["receipt"] = {"slug": slug, "code": submitted.receipt}
+            return redirect(url_for(".receipt", slug=slug))
+    return render_template("respond/questions.html", survey=survey, form=form, prefix="q_")
+
+
+@bp.get("/s/<slug>/receipt")
+def receipt(slug: str):
+    shown = session.pop("receipt", None)
+    survey = services.get_survey(db.session(), slug)
+    if not shown or shown["slug"] != slug:
+        return redirect(url_for(".index"))
+    response = render_template("respond/receipt.html", survey=survey, code=shown["code"])
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/s/<slug>/leave")
+def leave(slug: str):
+    session.pop(_consent_key(slug), None)
+    return render_template("respond/left.html", survey=services.get_survey(db.session(), slug))

@@ -1,0 +1,257 @@
+"""Use cases: plain functions that take a session and plain values, call models/,
+flush rather than commit, and raise domain errors. The views commit."""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
+from models.definition import SurveySpec, stranding_changes
+from models.response import ConsentEvent, Response
+from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
+from models.survey import Field, Survey
+from models.vocabulary import Classification
+
+from .auth import new_receipt, receipt_digest
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class SurveyNotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class SurveyClosed(DomainError):
+    status, code = 409, "survey_closed"
+
+
+class InvalidSubmission(DomainError):
+    status, code = 422, "invalid"
+
+
+class NotEligible(DomainError):
+    """Age not confirmed, or an answer shows a minor: nothing is stored."""
+    status, code = 403, "not_eligible"
+
+
+class UnknownReceipt(DomainError):
+    status, code = 401, "unknown_receipt"
+
+
+class StrandedData(DomainError):
+    status, code = 409, "would_strand_data"
+
+
+# -- surveys -----------------------------------------------------------------
+
+def get_survey(session: Session, slug: str) -> Survey:
+    survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None:
+        raise SurveyNotFound(f"There is no survey {slug!r}.")
+    return survey
+
+
+def get_open_survey(session: Session, slug: str) -> Survey:
+    survey = get_survey(session, slug)
+    if not survey.is_open:
+        raise SurveyClosed(f"The survey {slug!r} is closed and takes no more responses.")
+    return survey
+
+
+def list_open_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).where(Survey.status == "open").order_by(Survey.title)))
+
+
+def count_responses(session: Session, survey: Survey) -> int:
+    return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
+
+
+def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple[Survey, bool]:
+    """Create the survey, or update it in place. Once responses exist, a change that would
+    strand stored answers (a field removed, reclassified or retyped, a choice dropped) is refused."""
+    survey = session.scalar(select(Survey).where(Survey.slug == spec.slug))
+    created = survey is None
+    if created:
+        survey = Survey(slug=spec.slug)
+        session.add(survey)
+    elif count_responses(session, survey):
+        changes = stranding_changes(survey.fields, spec.fields)
+        if changes:
+            raise StrandedData(
+                f"Survey {spec.slug!r} has responses; this definition would strand stored answers: "
+                + "; ".join(changes) + ". Create a new survey (a new slug) instead.", {"fields": changes})
+    for attr in ("title", "purpose", "purpose_description", "description", "min_age", "retention_days"):
+        setattr(survey, attr, getattr(spec, attr))
+    survey.status = spec.status.value
+    existing = {field.name: field for field in survey.fields}
+    fields = []
+    for position, fspec in enumerate(spec.fields):
+        field = existing.get(fspec.name) or Field(name=fspec.name)
+        field.position, field.label, field.help = position, fspec.label, fspec.help
+        field.type, field.classification = fspec.type.value, fspec.classification.value
+        field.required, field.role = fspec.required, fspec.role.value if fspec.role else None
+        field.choices = list(fspec.choices) if fspec.choices else None
+        field.min, field.max = fspec.min, fspec.max
+        fields.append(field)
+    survey.fields = fields
+    session.flush()
+    log.info("%s %s survey %s", actor, "created" if created else "updated", spec.slug)
+    return survey, created
+
+
+# -- submissions ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Request metadata, non-PII under the terms; the address arrives already truncated."""
+    ip: str | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+
+
+def describe_client(remote_addr: str | None, user_agent: str | None, referrer: str | None,
+                    truncate_ip: bool = True) -> ClientInfo:
+    return ClientInfo(ip=_truncate_ip(remote_addr) if truncate_ip else remote_addr,
+                      user_agent=(user_agent or None) and user_agent[:300],
+                      referrer=_strip_query(referrer))
+
+
+def _truncate_ip(addr: str | None) -> str | None:
+    try:
+        ip = ipaddress.ip_address(addr or "")
+    except ValueError:
+        return None
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def _strip_query(url: str | None) -> str | None:
+    """Query strings and fragments can carry identifiers; keep where the visitor came from, not who."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:500] or None
+
+
+def accept_consent(survey: Survey, consent: Any, gpc: bool = False) -> Consent:
+    """The consent step on its own: age first (403), then the form of the choices (422)."""
+    if not isinstance(consent, dict) or consent.get("age_confirmed") is not True:
+        raise NotEligible(f"This survey is for people aged {survey.min_age} or over, "
+                          "and taking part needs you to confirm that.")
+    choices, errors = check_consent(consent, gpc=gpc)
+    if errors:
+        raise InvalidSubmission("Some consent choices need attention.", errors)
+    return choices
+
+
+@dataclass(frozen=True)
+class Submitted:
+    public_id: str
+    receipt: str
+
+
+def submit(session: Session, ring: KeyRing, survey: Survey, answers: Any, consent: Any, *,
+           source: str, notice_version: str, client: ClientInfo = ClientInfo(), gpc: bool = False,
+           from_text: bool = False, today: date | None = None) -> Submitted:
+    """Store one response, or nothing at all.
+
+    `from_text` says the answers are form input still to be parsed; the JSON API
+    sends typed values. Both go through the same checks in models.submission.
+    """
+    try:
+        choices, errors = accept_consent(survey, consent, gpc=gpc), {}
+    except InvalidSubmission as exc:  # reported together with the answers' problems
+        choices, errors = None, dict(exc.errors)
+    clean, answer_errors = check_answers(survey.fields, answers, from_text=from_text)
+    errors.update(answer_errors)
+    # A minor is refused before any other problem is reported: nothing of theirs is to be kept.
+    if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
+        raise NotEligible(f"This survey is for people aged {survey.min_age} or over.")
+    if errors or choices is None:
+        raise InvalidSubmission("Some answers need attention.", errors)
+    parts = split_by_class(survey.fields, clean)
+    public_id = secrets.token_urlsafe(16)
+    sealed = seal_answers(ring, survey.id, public_id, parts[Classification.PII], parts[Classification.SPI])
+    receipt, digest = new_receipt()
+    response = Response(
+        public_id=public_id, survey_id=survey.id, receipt_digest=digest,
+        non_pii=parts[Classification.NON_PII], pii=sealed.pii, spi=sealed.spi, data_key=sealed.data_key,
+        notice_version=notice_version, client_ip=client.ip, user_agent=client.user_agent,
+        referrer=client.referrer, **choices.choices,
+    )
+    response.events.append(ConsentEvent(
+        source=source, changes=choices.choices, notice_version=notice_version,
+        note="The browser sent a Global Privacy Control signal." if gpc else "",
+    ))
+    session.add(response)
+    session.flush()
+    log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
+    return Submitted(public_id=public_id, receipt=receipt)
+
+
+# -- the respondent's own record -------------------------------------------------
+
+def find_by_receipt(session: Session, receipt: str | None) -> Response:
+    if not receipt or len(receipt) > 200:
+        raise UnknownReceipt("Send the receipt code you were given in the X-Receipt header.")
+    response = session.scalar(select(Response).where(Response.receipt_digest == receipt_digest(receipt)))
+    if response is None:
+        raise UnknownReceipt("That receipt code matches no response. It may be mistyped, or erased.")
+    return response
+
+
+@dataclass(frozen=True)
+class RespondentRecord:
+    survey: Survey
+    response: Response
+    answers: dict[str, Any]
+    disclosures: list[dict[str, Any]]
+
+
+def respondent_record(session: Session, ring: KeyRing, response: Response) -> RespondentRecord:
+    """Everything the respondent gave, decrypted for them alone."""
+    survey = session.get(Survey, response.survey_id)
+    pii, spi = open_answers(ring, survey.id, response.public_id, response.data_key, response.pii, response.spi)
+    given = {**response.non_pii, **pii, **spi}
+    answers = {field.name: given[field.name] for field in survey.fields if field.name in given}
+    return RespondentRecord(survey=survey, response=response, answers=answers, disclosures=[])
+
+
+# -- keys --------------------------------------------------------------------
+
+def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: int = 2000) -> tuple[int, int]:
+    """Re-wrap one batch of data keys under the ring's current key, in id order.
+    Returns (last id seen, rows re-wrapped); (after_id, 0) when done. Answers are never decrypted."""
+    rows = session.execute(
+        select(Response.id, Response.survey_id, Response.public_id, Response.data_key)
+        .where(Response.id > after_id).order_by(Response.id).limit(batch)
+    ).all()
+    if not rows:
+        return after_id, 0
+    changed = [
+        {"id": row.id, "data_key": ring.rewrap(row.data_key, data_key_aad(row.survey_id, row.public_id))}
+        for row in rows
+    ]
+    session.execute(update(Response), changed)
+    return rows[-1].id, len(changed)
