@@ -83,12 +83,14 @@ class _Sequence(list):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps line numbers, reports duplicate keys, and reads only
-    true/false as booleans (YAML 1.2), so `choices: [yes, no]` stays text."""
+    """SafeLoader that keeps line numbers, reports duplicate keys, reads only
+    true/false as booleans (YAML 1.2) so `choices: [yes, no]` stays text, and leaves
+    dates as text for the checker (PyYAML raises on an impossible date like 2020-02-30)."""
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, inspect, select
 
 from models.crypto import KeyRing
@@ -38,6 +39,7 @@ def _has_responses(engine) -> bool:
 
 
 @click.command("init")
+@with_appcontext
 def init_command():
     """Create the instance folder, secret key, key ring and schema; load the demo survey if there is none."""
     instance = Path(current_app.instance_path)
@@ -66,9 +68,7 @@ def init_command():
     click.echo("ready")
 
 
-@click.group("surveys")
-def surveys_group():
-    """Survey definitions."""
+surveys_group = AppGroup("surveys", help="Survey definitions.")
 
 
 @surveys_group.command("load")
@@ -92,9 +92,7 @@ def load_command(file: Path):
     click.echo(spec.slug)
 
 
-@click.group("keys")
-def keys_group():
-    """The key ring that protects stored answers."""
+keys_group = AppGroup("keys", help="The key ring that protects stored answers.")
 
 
 @keys_group.command("rotate")

@@ -4,6 +4,7 @@ The fields only render and carry text; the checks live in models.submission,
 which the JSON API shares."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from models.submission import MAX_LENGTH
@@ -26,37 +27,33 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _bounds(field) -> dict:
-    attrs = {}
-    if field.min is not None:
-        attrs["min"] = field.min
-    if field.max is not None:
-        attrs["max"] = field.max
-    return attrs
+    return {key: getattr(field, key) for key in ("min", "max") if getattr(field, key) is not None}
 
 
 def make_field(field) -> Field:
+    """The WTForms field whose HTML input suits this survey field's type."""
     ftype = FieldType(field.type)
-    common = {"label": field.label, "render_kw": {"required": True} if field.required else {}}
-    if ftype in (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN):
-        common["render_kw"] = {}  # a required radio group is checked on the server, not per input
+    grouped = ftype in (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN)
+    # A required radio or checkbox group is checked on the server; `required` on one input would mislead.
+    attrs = {"required": True} if field.required and not grouped else {}
     if ftype is FieldType.TEXT:
-        return StringField(**common, render_kw={**common["render_kw"], "maxlength": MAX_LENGTH[ftype]})
+        return StringField(field.label, render_kw={**attrs, "maxlength": MAX_LENGTH[ftype]})
     if ftype is FieldType.TEXTAREA:
-        return TextAreaField(**common, render_kw={**common["render_kw"], "maxlength": MAX_LENGTH[ftype], "rows": 5})
+        return TextAreaField(field.label, render_kw={**attrs, "maxlength": MAX_LENGTH[ftype], "rows": 5})
     if ftype is FieldType.EMAIL:
-        return EmailField(**common, render_kw={**common["render_kw"], "autocomplete": "email"})
+        return EmailField(field.label, render_kw={**attrs, "maxlength": MAX_LENGTH[ftype], "autocomplete": "email"})
     if ftype is FieldType.INTEGER:
-        return StringField(**common, widget=NumberInput(step="1", **_bounds(field)),
-                           render_kw={**common["render_kw"], "inputmode": "numeric"})
+        return StringField(field.label, widget=NumberInput(step="1", **_bounds(field)),
+                           render_kw={**attrs, "inputmode": "numeric"})
     if ftype is FieldType.NUMBER:
-        return StringField(**common, widget=NumberInput(step="any", **_bounds(field)))
+        return StringField(field.label, widget=NumberInput(step="any", **_bounds(field)), render_kw=attrs)
     if ftype is FieldType.DATE:
-        return StringField(**common, widget=DateInput(), render_kw={**common["render_kw"], **_bounds(field)})
+        return StringField(field.label, widget=DateInput(), render_kw={**attrs, **_bounds(field)})
     if ftype is FieldType.CHOICE:
-        return RadioField(**common, choices=[(c, c) for c in field.choices], validate_choice=False)
+        return RadioField(field.label, choices=[SelectChoice(c) for c in field.choices], validate_choice=False)
     if ftype is FieldType.MULTI_CHOICE:
-        return MultiCheckboxField(**common, choices=[(c, c) for c in field.choices], validate_choice=False)
-    return RadioField(**common, choices=[("yes", "Yes"), ("no", "No")], validate_choice=False)
+        return MultiCheckboxField(field.label, choices=[SelectChoice(c) for c in field.choices], validate_choice=False)
+    return RadioField(field.label, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], validate_choice=False)
 
 
 PREFIX = "q_"  # survey fields may be named like form attributes (data, errors, meta)

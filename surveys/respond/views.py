@@ -80,8 +80,8 @@ def receipt(slug: str):
     survey = services.get_survey(db.session(), slug)
     if not shown or shown["slug"] != slug:
         return redirect(url_for(".index"))
-    response = render_template("respond/receipt.html", survey=survey, code=shown["code"])
-    return response, 200, {"Cache-Control": "no-store"}
+    return render_template("respond/receipt.html", survey=survey, code=shown["code"])
+    return response
 
 
 @bp.post("/s/<slug>/leave")

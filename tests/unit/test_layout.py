@@ -1,0 +1,38 @@
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_models_never_import_flask():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(name for name in imported_modules(path)
+                                            if name.split(".")[0].startswith(("flask", "werkzeug", "surveys")))
+        for path in (ROOT / "models").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_importing_every_model_module_loads_no_flask():
+    modules = [f"models.{path.stem}" for path in (ROOT / "models").glob("*.py") if path.stem != "__init__"]
+    code = f"import sys; import {', '.join(modules)}; print([m for m in sys.modules if m.startswith('flask')])"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_instance_folder_holds_only_gitkeep_in_git():
+    tracked = subprocess.run(["git", "ls-files", "instance"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert tracked.split() == ["instance/.gitkeep"]

@@ -1,0 +1,179 @@
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.definition import FieldSpec
+from models.submission import (AnswerError, check_answers, check_consent, check_consent_change, clean_value,
+                               parse_text, shows_minor, split_by_class)
+from models.vocabulary import Classification, FieldType, Role
+
+
+def field(ftype: str, **extra) -> FieldSpec:
+    return FieldSpec(name=extra.pop("name", "q"), label="Q", type=FieldType(ftype),
+                     classification=extra.pop("classification", Classification.NON_PII), **extra)
+
+
+CHOICES = ("red", "green", "blue")
+
+ACCEPTED = [
+    (field("text"), "  Ann  ", "Ann"),
+    (field("textarea"), "line one\nline two", "line one\nline two"),
+    (field("email"), "ann@example.org", "ann@example.org"),
+    (field("integer", min=0, max=10), 10, 10),
+    (field("number", min=0.5), 0.5, 0.5),
+    (field("number"), 3, 3),
+    (field("date", min="2000-01-01", max="2000-12-31"), "2000-06-15", "2000-06-15"),
+    (field("choice", choices=CHOICES), "green", "green"),
+    (field("multi_choice", choices=CHOICES), ["blue", "red"], ["red", "blue"]),
+    (field("boolean"), False, False),
+    (field("text"), "   ", None),
+    (field("multi_choice", choices=CHOICES), [], None),
+    (field("integer"), None, None),
+]
+
+
+@pytest.mark.parametrize("spec, value, stored", ACCEPTED)
+def test_a_fitting_answer_is_cleaned_for_storage(spec, value, stored):
+    assert clean_value(spec, value) == stored
+
+
+REFUSED = [
+    (field("text"), 42, "Enter text."),
+    (field("text"), "x" * 501, "Use at most 500 characters."),
+    (field("email"), "not-an-address", "Enter an email address"),
+    (field("email"), "a@b", "Enter an email address"),
+    (field("integer"), "3", "Enter a whole number."),
+    (field("integer"), 2.0, "Enter a whole number."),
+    (field("integer"), True, "Enter a whole number."),
+    (field("integer", min=1), 0, "Enter a number of at least 1."),
+    (field("integer", max=5), 6, "Enter a number of at most 5."),
+    (field("number"), float("inf"), "Enter a number."),
+    (field("number"), "1.5", "Enter a number."),
+    (field("date"), "2021-02-30", "Enter a real date"),
+    (field("date"), "15/06/2000", "Enter a real date"),
+    (field("date"), 20000615, "Enter a date as YYYY-MM-DD."),
+    (field("date", max="2000-12-31"), "2001-01-01", "Enter a date of at most 2000-12-31."),
+    (field("choice", choices=CHOICES), "purple", "Choose one of the options given."),
+    (field("choice", choices=CHOICES), ["red"], "Choose one of the options."),
+    (field("multi_choice", choices=CHOICES), "red", "Choose from the options given, as a list."),
+    (field("multi_choice", choices=CHOICES), ["red", "red"], "Choose each option at most once."),
+    (field("multi_choice", choices=CHOICES), ["red", "pink"], "Choose only from the options given."),
+    (field("boolean"), "yes", "Answer yes or no."),
+    (field("boolean"), 1, "Answer yes or no."),
+]
+
+
+@pytest.mark.parametrize("spec, value, message", REFUSED)
+def test_an_answer_that_does_not_fit_is_refused_with_a_message(spec, value, message):
+    with pytest.raises(AnswerError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        clean_value(spec, value)
+
+
+@pytest.mark.parametrize("spec, text, value", [
+    (field("integer"), " 42 ", 42),
+    (field("number"), "4.5", 4.5),
+    (field("number"), "7", 7),
+    (field("boolean"), "yes", True),
+    (field("boolean"), "no", False),
+    (field("date"), "2000-01-02", "2000-01-02"),
+    (field("multi_choice", choices=CHOICES), ["red"], ["red"]),
+    (field("multi_choice", choices=CHOICES), None, []),
+    (field("text"), "", None),
+])
+def test_form_text_is_parsed_into_typed_values(spec, text, value):
+    assert parse_text(spec, text) == value
+
+
+@pytest.mark.parametrize("spec, text", [(field("integer"), "4.5"), (field("integer"), "four"),
+                                        (field("number"), "nan"), (field("boolean"), "maybe")])
+def test_form_text_that_is_not_of_the_type_is_refused(spec, text):
+    with pytest.raises(AnswerError):
+        parse_text(spec, text)
+
+
+def test_check_answers_reports_every_problem_by_field():
+    fields = [field("text", name="name", required=True), field("integer", name="age"),
+              field("choice", name="colour", choices=CHOICES)]
+    clean, errors = check_answers(fields, {"age": "x", "colour": "red", "extra": 1})
+    assert clean == {"colour": "red"}
+    assert errors == {"extra": ["This survey has no such question."], "name": ["This question needs an answer."],
+                      "age": ["Enter a whole number."]}
+
+
+def test_check_answers_wants_an_object():
+    assert check_answers([field("text")], ["a"])[1] == {
+        "answers": ["Send the answers as an object keyed by field name."]}
+
+
+def test_answers_are_split_by_classification():
+    fields = [field("text", name="a"), field("text", name="b", classification=Classification.PII),
+              field("text", name="c", classification=Classification.SPI)]
+    parts = split_by_class(fields, {"a": "1", "b": "2", "c": "3"})
+    assert parts == {Classification.NON_PII: {"a": "1"}, Classification.PII: {"b": "2"},
+                     Classification.SPI: {"c": "3"}}
+
+
+BIRTH = field("date", name="born", role=Role.BIRTH_DATE)
+AGE = field("integer", name="age", role=Role.AGE)
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("answers, minor", [
+    ({"born": "2008-11-23"}, False),   # eighteenth birthday today
+    ({"born": "2008-11-24"}, True),    # tomorrow
+    ({"born": "1950-01-01"}, False),
+    ({"age": 17}, True),
+    ({"age": 18}, False),
+    ({}, False),
+])
+def test_role_fields_feed_the_age_gate(answers, minor):
+    assert shows_minor([BIRTH, AGE], answers, 18, TODAY) is minor
+
+
+def test_consent_defaults_and_the_gpc_signal():
+    consent, errors = check_consent({"participate": True, "age_confirmed": True})
+    assert not errors and consent.choices == {
+        "opt_out_third_party": False, "opt_out_other_purposes": False, "spi_disclosure": False}
+    consent, _ = check_consent({"participate": True, "age_confirmed": True}, gpc=True)
+    assert consent.opt_out_third_party is True
+    consent, _ = check_consent({"participate": True, "age_confirmed": True, "opt_out_third_party": False}, gpc=True)
+    assert consent.opt_out_third_party is False  # an explicit choice stands
+
+
+@pytest.mark.parametrize("raw, key", [
+    ({"participate": False, "age_confirmed": True}, "participate"),
+    ({"age_confirmed": True}, "participate"),
+    ({"participate": "yes", "age_confirmed": True}, "participate"),
+    ({"participate": True, "age_confirmed": True, "spi_disclosure": 1}, "spi_disclosure"),
+    ({"participate": True, "age_confirmed": True, "sell_my_data": True}, "sell_my_data"),
+    ("yes", "consent"),
+])
+def test_consent_that_does_not_fit_is_refused(raw, key):
+    consent, errors = check_consent(raw)
+    assert consent is None and key in errors
+
+
+def test_only_the_three_choices_can_change_later():
+    assert check_consent_change({"spi_disclosure": True}) == ({"spi_disclosure": True}, {})
+    assert "participate" in check_consent_change({"participate": False})[1]
+    assert "spi_disclosure" in check_consent_change({"spi_disclosure": "true"})[1]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(FieldType), json_values)
+def test_any_json_value_is_either_cleaned_or_refused_with_a_message(ftype, value):
+    spec = field(ftype.value, choices=CHOICES if ftype.has_choices else None)
+    try:
+        cleaned = clean_value(spec, value)
+    except AnswerError as exc:
+        assert str(exc)
+    else:
+        assert cleaned is None or clean_value(spec, cleaned) == cleaned  # cleaning is idempotent
