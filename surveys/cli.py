@@ -59,6 +59,8 @@ def init_command():
         KeyRing.generate().save(ring_path)
         click.echo(f"wrote a new key ring to {ring_path} (mode 0600): back it up; without it answers are lost")
     migrate(engine)
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+        Path(engine.url.database).chmod(0o600)
     click.echo("database schema is up to date")
     session = db.session()
     if session.scalar(select(func.count()).select_from(Survey)) == 0:

@@ -72,6 +72,7 @@ def test_init_on_a_fresh_instance_path_from_the_environment(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert {p.name for p in instance.iterdir()} >= {"config.py", "keyring.json", "surveys.db"}
+    assert stat.S_IMODE((instance / "surveys.db").stat().st_mode) == 0o600
     assert "/s/wellbeing-demo" in result.stdout
 
 
