@@ -73,3 +73,16 @@ class ConsentEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     response: Mapped[Response] = relationship(back_populates="events")
+
+
+class Erasure(Base):
+    """That a response was erased, when and why — never what it held. Lets exports count
+    withdrawals and recipients learn which pseudonyms to delete."""
+    __tablename__ = "erasures"
+
+    id: Mapped[intpk]
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    #: withdrawn | minor | retention | staff
+    reason: Mapped[str] = mapped_column(String(16))
+    at: Mapped[timestamp]

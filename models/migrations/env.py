@@ -1,16 +1,22 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import models.response  # noqa: F401 — registers the tables on Base.metadata
-import models.survey  # noqa: F401
-from models.base import Base
+from models.base import UTCDateTime
+from models.tables import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
+
+
+def render_item(kind, obj, autogen_context):
+    """Migrations name plain SQL types, never the models' Python-side decorators."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
+    context.configure(connection=connection, target_metadata=target_metadata, render_item=render_item,
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()

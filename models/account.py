@@ -1,0 +1,51 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, intpk, timestamp
+
+
+class Account(Base):
+    """A staff member: admin or researcher."""
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'researcher')", name="role_known"),)
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: argon2id hash, parameters included.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    #: Cleared to see sensitive answers for the survey's own purpose.
+    spi_access: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[timestamp]
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; this row holds its digest,
+    so logging out or expiring ends the session on the server, not just in the browser."""
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[intpk]
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[timestamp]
+    last_seen_at: Mapped[timestamp]
+
+    account: Mapped[Account] = relationship()
+
+
+class LoginAttempt(Base):
+    """Failed logins, counted per email and per address to slow down guessing."""
+    __tablename__ = "login_attempts"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[timestamp]

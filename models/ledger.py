@@ -1,0 +1,159 @@
+"""Accounting of disclosures: an append-only, hash-chained ledger.
+
+Each entry's digest covers its content and the previous entry's digest, so an
+altered, deleted or reordered entry breaks the chain. Entries hold ids, field
+names, counts and digests — never answers — and survive the respondent's erasure.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .base import Base, intpk, timestamp, utcnow
+
+GENESIS = "0" * 64
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[intpk]
+    #: 1, 2, 3 … with no gaps; unique, so two appends cannot both follow the same entry.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[timestamp]
+    #: Who asked: a staff email, "recipient:<name>", or "system".
+    actor: Mapped[str] = mapped_column(String(254))
+    #: export | aggregate | api_page | erasure
+    action: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(100), default="")
+    purpose: Mapped[str] = mapped_column(String(64), default="")
+    #: original | other, against the survey's own purpose.
+    purpose_relation: Mapped[str] = mapped_column(String(16), default="")
+    survey: Mapped[str] = mapped_column(String(64), default="")
+    format: Mapped[str] = mapped_column(String(32), default="")
+    #: Field names that went out for at least one respondent.
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: {field: {reason: count}}
+    withheld: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
+    respondent_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: SHA-256 over this entry's ledger_respondents lines, in order.
+    respondents_digest: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of the bytes that went out.
+    payload_digest: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: Links the respondents written while the payload streamed.
+    batch: Mapped[str] = mapped_column(String(32), unique=True)
+    prev_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LedgerRespondent(Base):
+    """One respondent in one disclosure, and which of their fields went out.
+    Keyed by the public id, with no foreign key, so erasure leaves the record whole."""
+    __tablename__ = "ledger_respondents"
+
+    id: Mapped[intpk]
+    batch: Mapped[str] = mapped_column(String(32), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), index=True)
+    #: Comma-separated field names.
+    fields: Mapped[str] = mapped_column(Text)
+
+
+class RespondentsDigest:
+    """A running SHA-256 over respondent lines, in the order they are written."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def add(self, public_id: str, fields: str) -> None:
+        self._hash.update(f"{public_id}:{fields}\n".encode())
+        self.count += 1
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+CHAINED = ("seq", "at", "actor", "action", "recipient", "purpose", "purpose_relation", "survey", "format",
+           "fields", "withheld", "respondent_count", "respondents_digest", "payload_digest", "note", "batch")
+
+
+def entry_digest(entry: LedgerEntry, prev_digest: str) -> str:
+    content = {name: getattr(entry, name) for name in CHAINED}
+    content["at"] = entry.at.isoformat()
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_digest}\n{canonical}".encode()).hexdigest()
+
+
+def append(session: Session, entry: LedgerEntry) -> LedgerEntry:
+    """Chain the entry after the current head and flush it. A concurrent append makes the
+    unique seq/prev_digest fail; the caller retries in a new transaction."""
+    head = session.execute(select(LedgerEntry.seq, LedgerEntry.digest)
+                           .order_by(LedgerEntry.seq.desc()).limit(1)).first()
+    entry.seq, prev = (head.seq + 1, head.digest) if head else (1, GENESIS)
+    entry.at = entry.at or utcnow()
+    entry.at = entry.at.replace(microsecond=0)
+    entry.prev_digest = prev
+    entry.digest = entry_digest(entry, prev)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.problem}" if self.seq else self.problem
+
+
+def verify(session: Session) -> tuple[int, str, list[Break]]:
+    """Walk the chain: (entries checked, head digest, every break found)."""
+    breaks: list[Break] = []
+    prev, expected_seq, count = GENESIS, 1, 0
+    for entry in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).yield_per(1000):
+        count += 1
+        if entry.seq != expected_seq:
+            breaks.append(Break(entry.seq, f"out of sequence: expected entry {expected_seq} here"))
+        if entry.prev_digest != prev:
+            breaks.append(Break(entry.seq, "does not follow the entry before it (one was deleted or moved)"))
+        if entry_digest(entry, entry.prev_digest) != entry.digest:
+            breaks.append(Break(entry.seq, "its content no longer matches its digest (altered)"))
+        if respondents_digest(session, entry.batch) != (entry.respondents_digest, entry.respondent_count):
+            breaks.append(Break(entry.seq, "its list of respondents was altered"))
+        prev, expected_seq = entry.digest, entry.seq + 1
+    return count, prev, breaks
+
+
+def respondents_digest(session: Session, batch: str) -> tuple[str, int]:
+    running = RespondentsDigest()
+    rows = session.execute(select(LedgerRespondent.public_id, LedgerRespondent.fields)
+                           .where(LedgerRespondent.batch == batch).order_by(LedgerRespondent.id))
+    for public_id, fields in rows.yield_per(5000):
+        running.add(public_id, fields)
+    return running.hexdigest(), running.count
+
+
+def disclosures_of(session: Session, public_id: str) -> list[dict[str, Any]]:
+    """What a respondent sees: every disclosure that included them."""
+    rows = session.execute(
+        select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, LedgerEntry.action,
+               LedgerRespondent.fields)
+        .join(LedgerEntry, LedgerEntry.batch == LedgerRespondent.batch)
+        .where(LedgerRespondent.public_id == public_id).order_by(LedgerEntry.seq))
+    return [{"at": at, "recipient": recipient, "purpose": purpose, "action": action,
+             "fields": fields.split(",") if fields else []} for at, recipient, purpose, action, fields in rows]
+
+
+def last_entries(session: Session, limit: int = 200, before_seq: int | None = None) -> list[LedgerEntry]:
+    query = select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(limit)
+    if before_seq:
+        query = query.where(LedgerEntry.seq < before_seq)
+    return list(session.scalars(query))
