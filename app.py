@@ -1,7 +1,7 @@
 """The composition root: create_app() reads like a table of contents."""
 from flask import Flask
 
-from surveys import api, cli, db, errors, keys, respond, security
+from surveys import api, cli, db, errors, keys, researcher, respond, security, signin
 from surveys.config import instance_path, load_config, require_secrets
 
 
@@ -13,7 +13,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     keys.init_app(app)
     db.init_app(app)
     security.init_app(app)
+    signin.init_app(app)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(researcher.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -157,3 +157,7 @@ def last_entries(session: Session, limit: int = 200, before_seq: int | None = No
     if before_seq:
         query = query.where(LedgerEntry.seq < before_seq)
     return list(session.scalars(query))
+
+
+def contains_digest(session: Session, digest: str) -> bool:
+    return session.scalar(select(LedgerEntry.id).where(LedgerEntry.digest == digest)) is not None

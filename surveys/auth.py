@@ -1,10 +1,20 @@
-"""Secrets handed to people: receipt codes now, staff logins and API tokens later.
-Each is random, shown once, and stored only as a SHA-256 digest."""
+"""Secrets handed to people — receipt codes, API tokens, staff sessions — and staff passwords.
+Each secret is random, shown once, and stored only as a SHA-256 digest."""
 import base64
 import hashlib
+import hmac
 import secrets
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
 _RECEIPT_BYTES = 20  # 160 bits
+_TOKEN_BYTES = 32    # 256 bits
+TOKEN_PREFIX = "svy_"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _normalise(code: str) -> str:
@@ -19,4 +29,37 @@ def new_receipt() -> tuple[str, str]:
 
 
 def receipt_digest(code: str) -> str:
-    return hashlib.sha256(_normalise(code).encode()).hexdigest()
+    return digest(_normalise(code))
+
+
+def new_token() -> tuple[str, str]:
+    """(bearer token to show once, digest to store)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(_TOKEN_BYTES)
+    return token, digest(token)
+
+
+def new_session_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    return token, digest(token)
+
+
+def same_digest(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+class Passwords:
+    """argon2id, with parameters from configuration (tests use cheaper ones)."""
+
+    def __init__(self, time_cost: int = 3, memory_cost: int = 65536, parallelism: int = 4):
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+        self._dummy = self._hasher.hash(secrets.token_hex(16))
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, stored: str | None, password: str) -> bool:
+        """Constant work whether or not the account exists."""
+        try:
+            return self._hasher.verify(stored or self._dummy, password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False

@@ -8,22 +8,23 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, inspect, select
 
+from models import ledger
 from models.crypto import KeyRing
 from models.definition import DefinitionError, load_definition
 from models.response import Response
 from models.schema import migrate
 from models.survey import Survey
 
-from . import db, services
+from . import db, services, staff
 from .keys import keyring
+from .signin import passwords
 
 DEMO_SURVEY = Path(__file__).parent / "demo_survey.yaml"
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(init_command)
-    app.cli.add_command(surveys_group)
-    app.cli.add_command(keys_group)
+    for command in (init_command, surveys_group, keys_group, users_group, recipients_group, audit_group):
+        app.cli.add_command(command)
 
 
 def _fail(message: str) -> None:
@@ -114,4 +115,70 @@ def rotate_command():
             break
         session.commit()
         total += count
-    click.echo(f"key {new} is now current (was {old}); re-wrapped {total} data key(s)")
+    recipients = staff.rewrap_pseudonym_keys(session, ring)
+    session.commit()
+    click.echo(f"key {new} is now current (was {old}); re-wrapped {total} data key(s) "
+               f"and {recipients} recipient key(s)")
+
+
+users_group = AppGroup("users", help="Staff accounts.")
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "researcher"]), required=True)
+@click.option("--spi-access", is_flag=True, help="Cleared to see sensitive answers.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, spi_access: bool, password_stdin: bool):
+    """Create a staff account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = db.session()
+    try:
+        account = staff.create_account(session, passwords(), email, role, password, spi_access)
+    except services.DomainError as exc:
+        _fail("; ".join([exc.message, *sum(exc.errors.values(), [])]))
+    session.commit()
+    click.echo(f"created {account.role} {account.email}{' with SPI access' if account.spi_access else ''}")
+
+
+recipients_group = AppGroup("recipients", help="Third parties that receive disclosures.")
+
+
+@recipients_group.command("create")
+@click.argument("name")
+@click.option("--purpose", "purposes", multiple=True, required=True, help="A purpose it may ask for; repeatable.")
+@click.option("--survey", "slugs", multiple=True, help="A survey shared with it; repeatable.")
+def create_recipient_command(name: str, purposes: tuple[str, ...], slugs: tuple[str, ...]):
+    """Register a third party; prints its API token once, as the last line."""
+    session = db.session()
+    try:
+        recipient = staff.create_recipient(session, keyring(), name, list(purposes), list(slugs))
+        token = staff.issue_token(session, recipient)
+    except services.DomainError as exc:
+        _fail("; ".join([exc.message, *sum(exc.errors.values(), [])]))
+    session.commit()
+    click.echo(f"registered {recipient.name} for {', '.join(recipient.purpose_names)}; "
+               f"surveys: {', '.join(s.slug for s in recipient.surveys) or 'none yet'}")
+    click.echo("API token (shown once, keep it safe):")
+    click.echo(token)
+
+
+audit_group = AppGroup("audit", help="The ledger of disclosures.")
+
+
+@audit_group.command("verify")
+@click.option("--head", help="The head digest recorded earlier: also proves nothing was cut from the end.")
+def verify_command(head: str | None):
+    """Check the ledger's hash chain; exit non-zero on a break."""
+    count, last, breaks = ledger.verify(db.session())
+    for problem in breaks:
+        click.secho(str(problem), err=True, fg="red")
+    if head and not ledger.contains_digest(db.session(), head):
+        breaks.append(ledger.Break(None, "the recorded head is no longer in the ledger"))
+        click.secho(f"the recorded head {head} is no longer in the ledger", err=True, fg="red")
+    if breaks:
+        _fail(f"ledger broken: {len(breaks)} problem(s) in {count} entries")
+    click.echo(f"ledger intact: {count} entries; head {last}")

@@ -6,13 +6,14 @@ import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, cast, func, select, update
 from sqlalchemy.orm import Session
 
+from models import ledger
 from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
 from models.definition import SurveySpec, stranding_changes
 from models.response import ConsentEvent, Response
@@ -235,7 +236,8 @@ def respondent_record(session: Session, ring: KeyRing, response: Response) -> Re
     pii, spi = open_answers(ring, survey.id, response.public_id, response.data_key, response.pii, response.spi)
     given = {**response.non_pii, **pii, **spi}
     answers = {field.name: given[field.name] for field in survey.fields if field.name in given}
-    return RespondentRecord(survey=survey, response=response, answers=answers, disclosures=[])
+    return RespondentRecord(survey=survey, response=response, answers=answers,
+                            disclosures=ledger.disclosures_of(session, response.public_id))
 
 
 # -- keys --------------------------------------------------------------------
@@ -255,3 +257,45 @@ def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: 
     ]
     session.execute(update(Response), changed)
     return rows[-1].id, len(changed)
+
+
+# -- staff overview -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SurveyOverview:
+    survey: Survey
+    responses: int
+    opted_out_third_party: int
+    opted_out_other_purposes: int
+    spi_consent: int
+    per_day: list[tuple[str, int]]
+
+    def rate(self, count: int) -> float:
+        return count / self.responses if self.responses else 0.0
+
+
+def survey_overviews(session: Session, days: int = 30) -> list[SurveyOverview]:
+    """Counts and consent rates per survey, from consent flags and timestamps only."""
+    today = datetime.now(timezone.utc).date()
+    start = today - timedelta(days=days - 1)
+    overviews = []
+    for survey in session.scalars(select(Survey).order_by(Survey.title)):
+        totals = session.execute(select(
+            func.count(), func.coalesce(func.sum(cast(Response.opt_out_third_party, Integer)), 0),
+            func.coalesce(func.sum(cast(Response.opt_out_other_purposes, Integer)), 0),
+            func.coalesce(func.sum(cast(Response.spi_disclosure, Integer)), 0),
+        ).where(Response.survey_id == survey.id)).one()
+        day = func.date(Response.submitted_at)
+        counts = {str(d): n for d, n in session.execute(
+            select(day, func.count()).where(Response.survey_id == survey.id,
+                                            Response.submitted_at >= datetime.combine(start, datetime.min.time(),
+                                                                                      timezone.utc))
+            .group_by(day))}
+        per_day = [(str(start + timedelta(days=i)), counts.get(str(start + timedelta(days=i)), 0))
+                   for i in range(days)]
+        overviews.append(SurveyOverview(survey, *totals, per_day=per_day))
+    return overviews
+
+
+def list_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.title)))

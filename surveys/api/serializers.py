@@ -15,5 +15,6 @@ def respondent_record(record: RespondentRecord) -> dict[str, Any]:
         "submitted_at": timestamp(record.response.submitted_at),
         "answers": record.answers,
         "consent": record.response.consent,
-        "disclosures": record.disclosures,
+        "disclosures": [{"at": timestamp(d["at"]), "recipient": d["recipient"], "purpose": d["purpose"],
+                         "fields": d["fields"]} for d in record.disclosures],
     }

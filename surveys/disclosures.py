@@ -1,0 +1,322 @@
+"""Use cases of disclosure: what leaves the system, to whom, for what, and its record.
+
+`disclosed_rows` is the only code that reads answers for disclosure; exports, API
+pages and aggregates are built from what it yields, and each is written to the ledger.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import math
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import ledger
+from models.crypto import KeyRing, data_key_aad, open_sealed, value_aad
+from models.disclosure import Audience, ConsentState, Decision, Withheld, decide_classes
+from models.ledger import LedgerEntry, LedgerRespondent, RespondentsDigest
+from models.recipient import Recipient
+from models.response import Erasure, Response
+from models.survey import Survey
+from models.vocabulary import Classification, FieldType, RecipientKind
+
+from .staff import Forbidden, pseudonym_key_aad
+
+log = logging.getLogger(__name__)
+
+DROP_WITHHELD = "drop"    # leave out respondents with anything withheld
+BLANK_WITHHELD = "blank"  # leave withheld cells empty
+MODES = (BLANK_WITHHELD, DROP_WITHHELD)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """One request to disclose: from a survey, to a recipient, for a purpose, asked by an actor."""
+    survey: Survey
+    recipient: Recipient
+    purpose: str
+    actor: str
+    audience: Audience
+
+    @property
+    def third_party(self) -> bool:
+        return not self.recipient.is_internal
+
+
+def prepare(survey: Survey, recipient: Recipient, purpose: str, actor: str, spi_clearance: bool = False) -> Disclosure:
+    """Check that this recipient may receive this survey for this purpose; Forbidden if not."""
+    if not recipient.is_internal and survey not in recipient.surveys:
+        raise Forbidden(f"The survey {survey.slug!r} is not shared with {recipient.name}.")
+    if purpose != survey.purpose and purpose not in recipient.purpose_names:
+        raise Forbidden(f"{purpose!r} is neither the survey's own purpose nor one registered for {recipient.name}.")
+    kind = RecipientKind.INTERNAL if recipient.is_internal else RecipientKind.THIRD_PARTY
+    # Loaded now, so a streamed export can use them after the request's session has closed.
+    survey.fields, recipient.purposes  # noqa: B018
+    return Disclosure(survey, recipient, purpose, actor, Audience.of(kind, survey.purpose, purpose, spi_clearance))
+
+
+@lru_cache(maxsize=256)
+def _decisions(audience: Audience, opt_tp: bool, opt_op: bool, spi: bool) -> dict[Classification, Decision]:
+    return decide_classes(audience, ConsentState(opt_tp, opt_op, spi))
+
+
+@dataclass
+class DisclosedRow:
+    id: int
+    public_id: str
+    submitted_at: datetime
+    answers: dict[str, Any]
+    withheld: dict[str, Withheld]
+
+
+def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: int = 0,
+                   limit: int | None = None, since: datetime | None = None,
+                   batch: int = 2000) -> Iterator[DisclosedRow]:
+    """Each response of the survey, in submission order, with only what the rule admits.
+
+    Blobs of a withheld class are never decrypted. Erased responses are gone from the
+    table, so they appear in nothing. One SELECT streams all rows: a response erased
+    while it runs is either wholly in or wholly out.
+    """
+    fields = [(f.name, Classification(f.classification)) for f in d.survey.fields]
+    query = (select(Response.id, Response.public_id, Response.submitted_at, Response.non_pii, Response.pii,
+                    Response.spi, Response.data_key, Response.opt_out_third_party,
+                    Response.opt_out_other_purposes, Response.spi_disclosure)
+             .where(Response.survey_id == d.survey.id, Response.id > after_id).order_by(Response.id))
+    if since is not None:
+        query = query.where(Response.submitted_at >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    survey_id = d.survey.id
+    for row in session.execute(query.execution_options(yield_per=batch)):
+        decisions = _decisions(d.audience, row.opt_out_third_party, row.opt_out_other_purposes, row.spi_disclosure)
+        values = dict(row.non_pii or {})
+        need = [cls for cls in (Classification.PII, Classification.SPI)
+                if decisions[cls].disclose and getattr(row, cls.value) is not None]
+        if need:
+            data_key = ring.unwrap(row.data_key, data_key_aad(survey_id, row.public_id))
+            for cls in need:
+                values.update(_json(open_sealed(data_key, getattr(row, cls.value),
+                                                value_aad(survey_id, row.public_id, cls.value))))
+        answers, withheld = {}, {}
+        for name, cls in fields:
+            decision = decisions[cls]
+            if not decision.disclose:
+                withheld[name] = decision.reason
+            elif name in values:
+                answers[name] = values[name]
+        yield DisclosedRow(row.id, row.public_id, row.submitted_at, answers, withheld)
+
+
+def _json(raw: bytes) -> dict:
+    return json.loads(raw)
+
+
+# -- pseudonyms --------------------------------------------------------------
+
+def respondent_key(session: Session, ring: KeyRing, recipient: Recipient) -> Callable[[str], str]:
+    """How this recipient names respondents: staff see the public id; a third party sees an
+    HMAC-SHA256 pseudonym under its own key, stable for it and unlinkable across recipients."""
+    if recipient.is_internal:
+        return lambda public_id: public_id
+    key = ring.unwrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name))
+    return lambda public_id: hmac.new(key, public_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# -- preview -----------------------------------------------------------------
+
+@dataclass
+class Preview:
+    total: int
+    going_out: int
+    withdrawn: int
+    dropped: int
+    #: {field name: {reason explanation: respondents}}
+    withheld: dict[str, dict[str, int]]
+
+
+def consent_groups(session: Session, survey: Survey) -> list[tuple[bool, bool, bool, int]]:
+    return [tuple(row) for row in session.execute(
+        select(Response.opt_out_third_party, Response.opt_out_other_purposes, Response.spi_disclosure,
+               func.count()).where(Response.survey_id == survey.id)
+        .group_by(Response.opt_out_third_party, Response.opt_out_other_purposes, Response.spi_disclosure))]
+
+
+def preview(session: Session, d: Disclosure, mode: str) -> Preview:
+    """What an export would send, counted from consent alone: no answer is read."""
+    withheld: dict[str, Counter] = defaultdict(Counter)
+    total = going_out = 0
+    for opt_tp, opt_op, spi, count in consent_groups(session, d.survey):
+        decisions = _decisions(d.audience, opt_tp, opt_op, spi)
+        total += count
+        refused = [(f.name, decisions[Classification(f.classification)]) for f in d.survey.fields
+                   if not decisions[Classification(f.classification)].disclose]
+        for name, decision in refused:
+            withheld[name][decision.reason.explanation] += count
+        if not (refused and mode == DROP_WITHHELD):
+            going_out += count
+    withdrawn = session.scalar(select(func.count()).select_from(Erasure).where(
+        Erasure.survey_id == d.survey.id, Erasure.reason == "withdrawn"))
+    return Preview(total=total, going_out=going_out, withdrawn=withdrawn, dropped=total - going_out,
+                   withheld={f.name: dict(withheld[f.name]) for f in d.survey.fields if f.name in withheld})
+
+
+# -- recording ---------------------------------------------------------------
+
+class Recorder:
+    """Collects what went out while a payload is produced, then appends its ledger entry.
+
+    Respondents are written in batches as they go (so a million-row export stays in flat
+    memory) under a random batch key; the entry that closes the batch chains them in."""
+
+    def __init__(self, sessions: sessionmaker, d: Disclosure, action: str, fmt: str):
+        self.sessions, self.d, self.action, self.format = sessions, d, action, fmt
+        self.batch = secrets.token_hex(16)
+        self.payload = hashlib.sha256()
+        self.respondents = RespondentsDigest()
+        self.fields: set[str] = set()
+        self.withheld: dict[str, Counter] = defaultdict(Counter)
+        self._pending: list[dict] = []
+
+    def data(self, chunk: bytes) -> bytes:
+        self.payload.update(chunk)
+        return chunk
+
+    def respondent(self, row: DisclosedRow) -> None:
+        names = ",".join(row.answers)
+        self.fields.update(row.answers)
+        for name, reason in row.withheld.items():
+            self.withheld[name][reason.value] += 1
+        self.respondents.add(row.public_id, names)
+        self._pending.append({"batch": self.batch, "public_id": row.public_id, "fields": names})
+        if len(self._pending) >= 5000:
+            self._flush()
+
+    def withheld_only(self, row: DisclosedRow) -> None:
+        for name, reason in row.withheld.items():
+            self.withheld[name][reason.value] += 1
+
+    def _flush(self) -> None:
+        if self._pending:
+            with self.sessions.begin() as session:
+                session.execute(insert(LedgerRespondent), self._pending)
+            self._pending = []
+
+    def close(self, note: str = "") -> LedgerEntry:
+        self._flush()
+        order = [f.name for f in self.d.survey.fields]
+        entry = dict(
+            actor=self.d.actor, action=self.action, recipient=self.d.recipient.name, purpose=self.d.purpose,
+            purpose_relation=self.d.audience.purpose.value, survey=self.d.survey.slug, format=self.format,
+            fields=[name for name in order if name in self.fields],
+            withheld={name: dict(self.withheld[name]) for name in order if name in self.withheld},
+            respondent_count=self.respondents.count, respondents_digest=self.respondents.hexdigest(),
+            payload_digest=self.payload.hexdigest(), note=note, batch=self.batch)
+        return record(self.sessions, LedgerEntry(**entry))
+
+
+def record(sessions: sessionmaker, entry: LedgerEntry, attempts: int = 5) -> LedgerEntry:
+    """Append in a transaction of its own, retrying when another append won the race."""
+    for attempt in range(attempts):
+        try:
+            with sessions.begin() as session:
+                ledger.append(session, entry)
+            log.info("ledger %s: %s of %s to %s for %s (%d respondents)", entry.seq, entry.action, entry.survey,
+                     entry.recipient, entry.purpose, entry.respondent_count)
+            return entry
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            entry = LedgerEntry(**{name: getattr(entry, name) for name in ledger.CHAINED if name != "seq"})
+    raise AssertionError("unreachable")
+
+
+def record_erasure(session: Session, survey: Survey, public_id: str, reason: str, actor: str) -> None:
+    """An erasure in the ledger, in the caller's transaction: that it happened, never what was erased."""
+    empty = RespondentsDigest()
+    ledger.append(session, LedgerEntry(
+        actor=actor, action="erasure", survey=survey.slug, note=f"{reason}: {public_id}", batch=secrets.token_hex(16),
+        fields=[], withheld={}, respondent_count=0, respondents_digest=empty.hexdigest(),
+        payload_digest=hashlib.sha256(b"").hexdigest()))
+
+
+# -- aggregates --------------------------------------------------------------
+
+COUNTED = (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN)
+MEASURED = (FieldType.INTEGER, FieldType.NUMBER)
+
+
+@dataclass
+class Tally:
+    answered: int = 0
+    counts: Counter = field(default_factory=Counter)
+    total: float = 0.0
+    squares: float = 0.0
+
+
+def aggregate(rows: Iterable[DisclosedRow], survey: Survey, k: int, recorder: Recorder | None = None) -> dict:
+    """Per field: counts per choice, or a numeric summary, over the rows the rule admitted.
+    Counts from 1 to k-1 are suppressed, and so are enough others that none can be derived."""
+    tallies = {f.name: Tally() for f in survey.fields}
+    respondents = 0
+    for row in rows:
+        respondents += 1
+        if recorder:
+            recorder.respondent(row)
+        for name, value in row.answers.items():
+            tally = tallies[name]
+            tally.answered += 1
+            if isinstance(value, list):
+                tally.counts.update(value)
+            elif isinstance(value, bool):
+                tally.counts["yes" if value else "no"] += 1
+            elif isinstance(value, (int, float)):
+                tally.total += value
+                tally.squares += value * value
+            else:
+                tally.counts[value] += 1
+    out = {}
+    for f in survey.fields:
+        ftype, tally = FieldType(f.type), tallies[f.name]
+        summary: dict[str, Any] = {"type": ftype.value, "classification": f.classification}
+        if tally.answered < k:
+            summary.update(answered=None, suppressed=True)
+        elif ftype in COUNTED:
+            cells = list(f.choices) if ftype is not FieldType.BOOLEAN else ["yes", "no"]
+            counts = {cell: tally.counts.get(cell, 0) for cell in cells}
+            hidden = suppress(counts, k, additive=ftype is not FieldType.MULTI_CHOICE)
+            summary.update(answered=tally.answered,
+                           counts={cell: (None if cell in hidden else n) for cell, n in counts.items()},
+                           suppressed=sorted(hidden, key=cells.index))
+        elif ftype in MEASURED:
+            mean = tally.total / tally.answered
+            variance = max(tally.squares / tally.answered - mean * mean, 0.0)
+            summary.update(answered=tally.answered, mean=round(mean, 2), sd=round(math.sqrt(variance), 2))
+        else:
+            summary.update(answered=tally.answered)
+        out[f.name] = summary
+    return {"survey": survey.slug, "k": k, "respondents": respondents if respondents >= k else None,
+            "fields": out}
+
+
+def suppress(counts: dict[str, int], k: int, additive: bool = True) -> set[str]:
+    """Primary suppression of counts 1..k-1. Where the cells add up to a published total,
+    complementary suppression: the smallest published cells are hidden too until at least
+    two are hidden and together they hold at least k, so subtracting the published cells
+    from the total reveals neither one small cell nor a small group."""
+    hidden = {cell for cell, n in counts.items() if 0 < n < k}
+    if additive and hidden:
+        shown = sorted((n, cell) for cell, n in counts.items() if cell not in hidden)
+        while shown and (len(hidden) < 2 or sum(counts[c] for c in hidden) < k):
+            hidden.add(shown.pop(0)[1])
+    return hidden

@@ -1,0 +1,130 @@
+"""Export formats. They render what disclosures.disclosed_rows admitted and decide nothing."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Iterator
+
+from sqlalchemy.orm import sessionmaker
+
+from models.crypto import KeyRing
+from models.survey import Survey
+
+from .disclosures import DROP_WITHHELD, Disclosure, Recorder, aggregate, disclosed_rows, respondent_key
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 500
+
+
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet would run as a formula is kept as text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _cell(value) -> str | int | float:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return neutralise("; ".join(value))
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
+
+
+class CsvWriter:
+    media_type, extension = "text/csv; charset=utf-8", "csv"
+
+    def __init__(self, survey: Survey):
+        self.names = [f.name for f in survey.fields]
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def header(self) -> str:
+        return self._line(["respondent", "submitted_at", *self.names])
+
+    def row(self, respondent: str, submitted_at: str, answers: dict, withheld: list[str]) -> str:
+        return self._line([respondent, submitted_at, *(_cell(answers[n]) if n in answers else "" for n in self.names)])
+
+    def _line(self, cells: list) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow(cells)
+        return self.buffer.getvalue()
+
+
+class JsonLinesWriter:
+    media_type, extension = "application/x-ndjson", "jsonl"
+
+    def __init__(self, survey: Survey):
+        pass
+
+    def header(self) -> str:
+        return ""
+
+    def row(self, respondent: str, submitted_at: str, answers: dict, withheld: list[str]) -> str:
+        return json.dumps({"respondent": respondent, "submitted_at": submitted_at, "answers": answers,
+                           "withheld": withheld}, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter}
+
+
+def timestamp(value) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str) -> Iterator[bytes]:
+    """The export as chunks of bytes, in constant memory; its ledger entry is appended when the
+    stream ends, with the digest of exactly what was produced (and a note if it was cut short)."""
+    recorder = Recorder(sessions, d, "export", f"{fmt}:{mode}")
+    writer = WRITERS[fmt](d.survey)
+    read = sessions()
+    completed = False
+    try:
+        name = respondent_key(read, ring, d.recipient)
+        lines = [writer.header()]
+        for row in disclosed_rows(read, ring, d):
+            if row.withheld and mode == DROP_WITHHELD:
+                recorder.withheld_only(row)
+                continue
+            recorder.respondent(row)
+            lines.append(writer.row(name(row.public_id), timestamp(row.submitted_at), row.answers,
+                                    list(row.withheld)))
+            if len(lines) >= CHUNK_ROWS:
+                yield recorder.data("".join(lines).encode())
+                lines = []
+        yield recorder.data("".join(lines).encode())
+        completed = True
+    finally:
+        read.close()
+        recorder.close(note="" if completed else "the download stopped before the end")
+
+
+def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int) -> bytes:
+    """Aggregates over what the rule admits, suppressed below k, recorded in the ledger."""
+    recorder = Recorder(sessions, d, "aggregate", "json")
+    with sessions() as read:
+        result = aggregate(disclosed_rows(read, ring, d), d.survey, k, recorder)
+    result["purpose"] = d.purpose
+    payload = json.dumps(result, ensure_ascii=False, indent=2).encode()
+    recorder.data(payload)
+    recorder.close()
+    return payload
+
+
+def codebook(survey: Survey) -> str:
+    """What each column means: field, label, type, class — no answers."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["field", "label", "type", "classification", "required", "choices", "min", "max"])
+    writer.writerow(["respondent", "The respondent: an id for staff, a pseudonym for third parties", "text",
+                     "non_pii", "", "", "", ""])
+    writer.writerow(["submitted_at", "When the response was submitted (UTC)", "datetime", "non_pii", "", "", "", ""])
+    for f in survey.fields:
+        writer.writerow([f.name, neutralise(f.label), f.type, f.classification, "yes" if f.required else "no",
+                         neutralise("; ".join(f.choices or [])), f.min if f.min is not None else "",
+                         f.max if f.max is not None else ""])
+    return out.getvalue()
+
+

@@ -1,0 +1,82 @@
+from datetime import timedelta
+
+from flask import redirect, render_template, request, url_for
+
+from models import ledger
+from models.base import utcnow
+
+from .. import db, services, staff
+from ..keys import keyring
+from ..signin import admin_required
+from . import bp
+from .forms import ConfirmForm, RecipientForm, TokenForm
+
+
+@bp.get("/ledger")
+@admin_required
+def ledger_page():
+    before = request.args.get("before", type=int)
+    entries = ledger.last_entries(db.session(), limit=100, before_seq=before)
+    return render_template("researcher/ledger.html", entries=entries)
+
+
+@bp.route("/recipients", methods=["GET", "POST"])
+@admin_required
+def recipients():
+    session = db.session()
+    form = RecipientForm().fill(services.list_surveys(session))
+    if form.validate_on_submit():
+        try:
+            recipient = staff.create_recipient(session, keyring(), form.name.data, form.purpose_list(),
+                                               form.surveys.data or [])
+        except services.DomainError as exc:
+            form.name.errors = [exc.message, *sum(exc.errors.values(), [])]
+        else:
+            db.commit()
+            return redirect(url_for(".recipient", recipient_id=recipient.id))
+    return render_template("researcher/recipients.html", recipients=staff.list_recipients(session), form=form)
+
+
+@bp.route("/recipients/<int:recipient_id>", methods=["GET", "POST"])
+@admin_required
+def recipient(recipient_id: int):
+    session = db.session()
+    found = staff.get_recipient(session, recipient_id)
+    form = RecipientForm(obj=None).fill(services.list_surveys(session))
+    if form.validate_on_submit():
+        try:
+            staff.update_recipient(session, found, form.purpose_list(), form.surveys.data or [])
+        except services.DomainError as exc:
+            form.purposes.errors = [exc.message, *sum(exc.errors.values(), [])]
+        else:
+            db.commit()
+            return redirect(url_for(".recipient", recipient_id=found.id))
+    elif not form.is_submitted():
+        form.name.data, form.purposes.data = found.name, ", ".join(found.purpose_names)
+        form.surveys.data = [s.slug for s in found.surveys]
+    return render_template("researcher/recipient.html", recipient=found, form=form, token_form=TokenForm(),
+                           confirm=ConfirmForm(), now=utcnow())
+
+
+@bp.post("/recipients/<int:recipient_id>/tokens")
+@admin_required
+def issue_token(recipient_id: int):
+    session = db.session()
+    found = staff.get_recipient(session, recipient_id)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".recipient", recipient_id=found.id))
+    days = form.expires_in_days.data
+    token = staff.issue_token(session, found, utcnow() + timedelta(days=days) if days else None)
+    db.commit()
+    return render_template("researcher/token.html", recipient=found, token=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@admin_required
+def revoke_token(token_id: int):
+    if ConfirmForm().validate_on_submit():
+        token = staff.revoke_token(db.session(), token_id)
+        db.commit()
+        return redirect(url_for(".recipient", recipient_id=token.recipient_id))
+    return redirect(url_for(".recipients"))
