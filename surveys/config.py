@@ -15,6 +15,7 @@ DEFAULTS = {
     "PRIVACY_NOTICE_FILE": None,    # default: <instance>/privacy-notice.md, else the one shipped
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "TRUNCATE_IP": True,            # IPv4 to /24, IPv6 to /48
+    "SESSION_COOKIE_SECURE": None,  # default: on, except in debug and tests
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,  # a long survey must not lose its answers to an expired token
@@ -43,7 +44,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'surveys.db'}"
     app.config["KEYRING_FILE"] = str(app.config["KEYRING_FILE"] or instance / "keyring.json")
     app.json.sort_keys = False  # answers keep the survey's own order
-    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
 
 
 def bootstrapping(app: Flask) -> bool:

@@ -93,3 +93,45 @@ def csrf_token(html: bytes) -> str:
     match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "the page has no CSRF token"
     return match.group(1).decode()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_account(runner):
+    """A staff account through the CLI, as an admin would create it."""
+    def create(email: str = "res@example.org", role: str = "researcher", spi: bool = False) -> str:
+        args = ["users", "create", email, "--role", role, "--password-stdin"] + (["--spi-access"] if spi else [])
+        result = runner.invoke(args=args, input=PASSWORD + "\n")
+        assert result.exit_code == 0, result.output
+        return email
+    return create
+
+
+@pytest.fixture
+def login(client, make_account):
+    """Sign a fresh account in through the login form; returns its email."""
+    def sign_in(role: str = "researcher", spi: bool = False, email: str | None = None) -> str:
+        email = make_account(email or f"{role}{'-spi' if spi else ''}@example.org", role, spi)
+        page = client.get("/researcher/login")
+        response = client.post("/researcher/login", data={"csrf_token": csrf_token(page.data), "email": email,
+                                                          "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return email
+    return sign_in
+
+
+@pytest.fixture
+def make_recipient(runner):
+    """A third party through the CLI; returns its API token (the last line printed)."""
+    def create(name: str, purposes=("care-quality",), surveys=("wellbeing-demo",)) -> str:
+        args = ["recipients", "create", name]
+        for purpose in purposes:
+            args += ["--purpose", purpose]
+        for slug in surveys:
+            args += ["--survey", slug]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        return result.output.strip().splitlines()[-1]
+    return create

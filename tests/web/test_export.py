@@ -1,0 +1,235 @@
+import csv
+import hashlib
+import io
+import itertools
+import json
+
+import pytest
+from sqlalchemy import select
+
+from models.disclosure import ConsentState
+from models.recipient import Recipient
+from models.vocabulary import Classification, PurposeRelation, RecipientKind
+from surveys import db
+from tests.conftest import csrf_token
+from tests.unit.test_disclosure import independent_statement
+
+SURVEY = """
+slug: panel
+title: Panel
+purpose: care-quality
+fields:
+  - {name: tag, type: text, classification: non_pii}
+  - {name: name, type: text, classification: pii}
+  - {name: condition, type: text, classification: spi}
+"""
+CLASSES = {"tag": Classification.NON_PII, "name": Classification.PII, "condition": Classification.SPI}
+COMBOS = list(itertools.product([False, True], repeat=3))
+
+
+def combo_tag(combo) -> str:
+    return "tag-" + "".join("1" if bit else "0" for bit in combo)
+
+
+@pytest.fixture
+def panel(make_survey, submit):
+    """One respondent per consent state, each answer a canary naming its owner and class."""
+    make_survey(SURVEY)
+    receipts = {}
+    for combo in COMBOS:
+        tag = combo_tag(combo)
+        response = submit("panel", {"tag": tag, "name": f"name-of-{tag}", "condition": f"condition-of-{tag}"},
+                          dict(zip(("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure"), combo)))
+        receipts[tag] = response.get_json()["receipt"]
+    return receipts
+
+
+def recipient_id(app, name: str) -> int:
+    with app.app_context():
+        return db.session().scalar(select(Recipient.id).where(Recipient.name == name))
+
+
+def export_form(client, **values):
+    page = client.get("/researcher/export")
+    return {"csrf_token": csrf_token(page.data), "survey": "panel", "format": "csv", "mode": "blank", **values}
+
+
+def preview(client, **values):
+    return client.post("/researcher/export", data=export_form(client, **values))
+
+
+def download(client, **values):
+    response = client.post("/researcher/export/download", data=export_form(client, **values))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data()
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode())))
+
+
+AUDIENCES = [
+    ("internal", "care-quality", RecipientKind.INTERNAL, PurposeRelation.ORIGINAL),
+    ("internal", "fundraising", RecipientKind.INTERNAL, PurposeRelation.OTHER),
+    ("Acme", "care-quality", RecipientKind.THIRD_PARTY, PurposeRelation.ORIGINAL),
+    ("Acme", "marketing", RecipientKind.THIRD_PARTY, PurposeRelation.OTHER),
+]
+
+
+@pytest.mark.parametrize("clearance", [False, True])
+@pytest.mark.parametrize("who, purpose, kind, relation", AUDIENCES)
+def test_each_recipient_gets_exactly_what_the_table_allows_and_no_withheld_value(
+        app, client, login, make_recipient, panel, who, purpose, kind, relation, clearance):
+    make_recipient("Acme", purposes=("care-quality", "marketing"), surveys=("panel",))
+    login("researcher", spi=clearance)
+    if who == "internal":
+        page = client.get("/researcher/recipients")  # registering an internal purpose is an admin's job
+        assert page.status_code == 403
+        with app.app_context():
+            from surveys import staff
+            internal = staff.internal_recipient(db.session())
+            staff.update_recipient(db.session(), internal, ["fundraising"], [])
+            db.commit()
+    data = download(client, recipient=str(recipient_id(app, who)), purpose=purpose)
+    rows = {row["tag"]: row for row in csv_rows(data)}
+    assert set(rows) == {combo_tag(c) for c in COMBOS}
+    for combo in COMBOS:
+        tag, consent = combo_tag(combo), ConsentState(*combo)
+        for field, cls in CLASSES.items():
+            allowed = independent_statement(cls, kind, relation, consent, clearance)
+            value = f"{field}-of-{tag}" if field != "tag" else tag
+            assert (rows[tag][field] == value) is allowed, (field, combo)
+            if not allowed:
+                assert rows[tag][field] == "" and value.encode() not in data
+
+
+def test_the_preview_counts_what_goes_out_and_what_is_withheld_and_why(app, client, login, make_recipient, panel):
+    make_recipient("Acme", surveys=("panel",))
+    login()
+    html = preview(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality").get_data(as_text=True)
+    assert 'id="going-out">8<' in html and 'id="total">8<' in html and 'id="withdrawn">0<' in html
+    assert "<tr><td>name</td><td>withheld: the respondent opted out of third-party disclosure</td><td>4</td></tr>" in html
+    assert ("<tr><td>condition</td><td>withheld: the respondent did not consent to disclosure of sensitive "
+            "answers</td><td>4</td></tr>") in html
+    assert "<tr><td>condition</td><td>withheld: the respondent opted out of third-party disclosure</td><td>2</td></tr>" in html
+    dropped = preview(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality", mode="drop")
+    assert 'id="going-out">2<' in dropped.get_data(as_text=True)  # only tp and spi consent, no opt-out
+
+
+def test_drop_mode_leaves_out_anyone_with_something_withheld(app, client, login, make_recipient, panel):
+    make_recipient("Acme", surveys=("panel",))
+    login()
+    rows = csv_rows(download(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality", mode="drop"))
+    assert sorted(row["tag"] for row in rows) == ["tag-001", "tag-011"]
+    assert all(row["name"] and row["condition"] for row in rows)
+
+
+def test_json_lines_list_the_withheld_fields_and_leave_them_out_of_answers(app, client, login, make_recipient, panel):
+    make_recipient("Acme", surveys=("panel",))
+    login()
+    data = download(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality", format="jsonl")
+    items = [json.loads(line) for line in data.decode().splitlines()]
+    assert len(items) == 8
+    opted_out = next(item for item in items if item["answers"]["tag"] == "tag-100")
+    assert opted_out["answers"] == {"tag": "tag-100"} and opted_out["withheld"] == ["name", "condition"]
+    assert set(opted_out) == {"respondent", "submitted_at", "answers", "withheld"}
+
+
+def test_third_parties_get_stable_pseudonyms_of_their_own_never_the_internal_id(app, client, login, make_recipient,
+                                                                                panel):
+    make_recipient("Acme", surveys=("panel",))
+    make_recipient("Beta", surveys=("panel",))
+    login()
+    acme = {r["tag"]: r["respondent"] for r in csv_rows(download(client, recipient=str(recipient_id(app, "Acme")),
+                                                                   purpose="care-quality"))}
+    again = {r["tag"]: r["respondent"] for r in csv_rows(download(client, recipient=str(recipient_id(app, "Acme")),
+                                                                    purpose="care-quality"))}
+    beta = {r["tag"]: r["respondent"] for r in csv_rows(download(client, recipient=str(recipient_id(app, "Beta")),
+                                                                   purpose="care-quality"))}
+    staff_view = {r["tag"]: r["respondent"] for r in csv_rows(download(client, recipient=str(
+        recipient_id(app, "internal")), purpose="care-quality"))}
+    assert acme == again
+    assert all(acme[tag] != beta[tag] for tag in acme)
+    assert not set(acme.values()) & set(staff_view.values())
+    assert len(set(acme.values())) == 8
+
+
+def test_a_purpose_not_registered_or_a_survey_not_shared_is_refused(app, client, login, make_recipient, panel):
+    make_recipient("Acme", purposes=("research",), surveys=("wellbeing-demo",))
+    login()
+    html = preview(client, recipient=str(recipient_id(app, "Acme")), purpose="research").get_data(as_text=True)
+    assert "is not shared with Acme" in html and 'id="going-out"' not in html
+    response = client.post("/researcher/export/download", data=export_form(
+        client, survey="wellbeing-demo", recipient=str(recipient_id(app, "Acme")), purpose="marketing"))
+    assert response.status_code == 403 and b"neither the survey" in response.data
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(app, client, login, make_survey, submit):
+    make_survey(SURVEY)
+    submit("panel", {"tag": "=HYPERLINK(\"http://x\")", "name": "+1+1", "condition": "@SUM(A1)"})
+    login(spi=True)
+    rows = csv_rows(download(client, recipient=str(recipient_id(app, "internal")), purpose="care-quality"))
+    assert [rows[0][f] for f in ("tag", "name", "condition")] == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'@SUM(A1)"]
+
+
+def test_the_codebook_names_each_field_with_label_type_and_class(client, login, make_survey):
+    make_survey(SURVEY)
+    login()
+    rows = csv_rows(client.get("/researcher/export/codebook/panel").data)
+    assert [(r["field"], r["type"], r["classification"]) for r in rows] == [
+        ("respondent", "text", "non_pii"), ("submitted_at", "datetime", "non_pii"), ("tag", "text", "non_pii"),
+        ("name", "text", "pii"), ("condition", "text", "spi")]
+
+
+def test_every_download_is_in_the_ledger_with_the_digest_of_its_bytes(app, client, login, make_recipient, panel,
+                                                                      runner):
+    make_recipient("Acme", surveys=("panel",))
+    login()
+    data = download(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality")
+    from models.ledger import LedgerEntry
+    with app.app_context():
+        [entry] = db.session().scalars(select(LedgerEntry)).all()
+        assert entry.payload_digest == hashlib.sha256(data).hexdigest()
+        assert (entry.action, entry.recipient, entry.purpose, entry.purpose_relation, entry.survey) == (
+            "export", "Acme", "care-quality", "original", "panel")
+        assert entry.actor == "researcher@example.org" and entry.respondent_count == 8
+        assert entry.fields == ["tag", "name", "condition"]
+        assert entry.withheld == {"name": {"opted_out_third_party": 4},
+                                  "condition": {"no_spi_consent": 4, "opted_out_third_party": 2}}
+    seen = client.get("/api/v1/me", headers={"X-Receipt": panel["tag-100"]}).get_json()["disclosures"]
+    assert [(d["recipient"], d["purpose"], d["fields"]) for d in seen] == [("Acme", "care-quality", ["tag"])]
+    full = client.get("/api/v1/me", headers={"X-Receipt": panel["tag-001"]}).get_json()["disclosures"]
+    assert full[0]["fields"] == ["tag", "name", "condition"]
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "ledger intact: 1 entries" in result.output
+
+
+def test_aggregates_admit_what_the_rule_allows_and_suppress_small_cells(app, client, login, make_survey, submit):
+    make_survey("""
+slug: agg
+title: Agg
+purpose: care-quality
+fields:
+  - {name: mood, type: choice, choices: [up, down, flat], classification: non_pii}
+  - {name: hiv, type: choice, choices: [positive, negative], classification: spi}
+  - {name: score, type: integer, classification: pii}
+""")
+    for i in range(30):
+        mood = "up" if i < 20 else ("down" if i < 27 else "flat")  # 20 / 7 / 3
+        submit("agg", {"mood": mood, "hiv": "negative", "score": i}, {"spi_disclosure": i < 12})
+    login(spi=True)
+    data = download(client, survey="agg", recipient=str(recipient_id(app, "internal")), purpose="care-quality",
+                    format="aggregate")
+    result = json.loads(data)
+    mood = result["fields"]["mood"]
+    # 7 and 3 are under k=11; hidden together they still sum to 10, so 20 is hidden as well,
+    # or 30 - 20 would reveal a group of 10
+    assert mood == {"type": "choice", "classification": "non_pii", "answered": 30,
+                    "counts": {"up": None, "down": None, "flat": None}, "suppressed": ["up", "down", "flat"]}
+    assert result["fields"]["score"] == {"type": "integer", "classification": "pii", "answered": 30,
+                                         "mean": 14.5, "sd": 8.66}
+    assert result["fields"]["hiv"]["counts"]["negative"] == 30  # staff with clearance, original purpose
+    from models.ledger import LedgerEntry
+    with app.app_context():
+        entry = db.session().scalars(select(LedgerEntry)).one()
+        assert entry.action == "aggregate" and entry.payload_digest == hashlib.sha256(data).hexdigest()
