@@ -36,3 +36,35 @@ def test_importing_every_model_module_loads_no_flask():
 def test_instance_folder_holds_only_gitkeep_in_git():
     tracked = subprocess.run(["git", "ls-files", "instance"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tracked.split() == ["instance/.gitkeep"]
+
+
+def calls_in(path: Path) -> dict[str, set[str]]:
+    """{function name: names it calls} for one module."""
+    tree = ast.parse(path.read_text())
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = set()
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call):
+                    func = call.func
+                    names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+            found[node.name] = names
+    return found
+
+
+def test_only_one_function_reads_answers_for_disclosure():
+    """Decrypting answers and deciding disclosure happen in disclosures.disclosed_rows; the one
+    other reader of answers is the respondent's own record."""
+    readers = {}
+    for path in (ROOT / "surveys").rglob("*.py"):
+        for function, names in calls_in(path).items():
+            if names & {"open_sealed", "open_answers", "decide", "decide_classes", "unwrap"}:
+                readers[f"{path.relative_to(ROOT)}:{function}"] = sorted(
+                    names & {"open_sealed", "open_answers", "decide", "decide_classes", "unwrap"})
+    assert readers == {
+        "surveys/disclosures.py:_decisions": ["decide_classes"],
+        "surveys/disclosures.py:disclosed_rows": ["open_sealed", "unwrap"],
+        "surveys/disclosures.py:respondent_key": ["unwrap"],
+        "surveys/services.py:respondent_record": ["open_answers"],
+    }

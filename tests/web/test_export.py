@@ -61,6 +61,8 @@ def preview(client, **values):
 def download(client, **values):
     response = client.post("/researcher/export/download", data=export_form(client, **values))
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    if values.get("format") != "aggregate":
+        assert response.is_streamed
     return response.get_data()
 
 
