@@ -1,7 +1,7 @@
 """The composition root: create_app() reads like a table of contents."""
 from flask import Flask
 
-from surveys import api, cli, db, errors, keys, researcher, respond, security, signin
+from surveys import api, cli, db, errors, keys, ratelimit, researcher, respond, security, signin
 from surveys.config import instance_path, load_config, require_secrets
 
 
@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     security.init_app(app)
     signin.init_app(app)
+    ratelimit.init_app(app)
     app.register_blueprint(respond.bp)
     app.register_blueprint(researcher.bp)
     app.register_blueprint(api.bp)

@@ -203,3 +203,16 @@ def open_answers(ring: KeyRing, survey_id: int, public_id: str, wrapped_key: byt
         return json.loads(open_sealed(data_key, blob, value_aad(survey_id, public_id, column)))
 
     return values("pii", pii), values("spi", spi)
+
+
+def seal_token(key: bytes, text: str, context: str) -> str:
+    """A short opaque string (an API cursor, say): sealed, base64url, unpadded."""
+    return base64.urlsafe_b64encode(seal(key, text.encode(), context.encode())).decode().rstrip("=")
+
+
+def open_token(key: bytes, token: str, context: str) -> str:
+    try:
+        blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        return open_sealed(key, blob, context.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise CryptoError("not a token of this context") from None

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, intpk, timestamp, utcnow
@@ -90,19 +92,35 @@ def entry_digest(entry: LedgerEntry, prev_digest: str) -> str:
     return hashlib.sha256(f"{prev_digest}\n{canonical}".encode()).hexdigest()
 
 
-def append(session: Session, entry: LedgerEntry) -> LedgerEntry:
-    """Chain the entry after the current head and flush it. A concurrent append makes the
-    unique seq/prev_digest fail; the caller retries in a new transaction."""
-    head = session.execute(select(LedgerEntry.seq, LedgerEntry.digest)
-                           .order_by(LedgerEntry.seq.desc()).limit(1)).first()
-    entry.seq, prev = (head.seq + 1, head.digest) if head else (1, GENESIS)
-    entry.at = entry.at or utcnow()
-    entry.at = entry.at.replace(microsecond=0)
-    entry.prev_digest = prev
-    entry.digest = entry_digest(entry, prev)
-    session.add(entry)
-    session.flush()
-    return entry
+def append(session: Session, entry: LedgerEntry, attempts: int = 5) -> LedgerEntry:
+    """Chain the entry after the current head, inside the caller's transaction.
+
+    Two appends racing for the same place collide on the unique seq and prev_digest;
+    the loser rolls back its savepoint, reads the new head and tries again."""
+    content = {name: getattr(entry, name) for name in CHAINED if name not in ("seq", "at")}
+    at = (entry.at or utcnow()).replace(microsecond=0)
+    for attempt in range(attempts):
+        try:
+            with session.begin_nested():
+                head = session.execute(select(LedgerEntry.seq, LedgerEntry.digest)
+                                       .order_by(LedgerEntry.seq.desc()).limit(1)).first()
+                entry = LedgerEntry(**content, at=at)
+                entry.seq, entry.prev_digest = (head.seq + 1, head.digest) if head else (1, GENESIS)
+                entry.digest = entry_digest(entry, entry.prev_digest)
+                session.add(entry)
+            return entry
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def append_erasure(session: Session, survey: str, public_id: str, reason: str, actor: str) -> LedgerEntry:
+    """An erasure, in the caller's transaction: that it happened, never what was erased."""
+    return append(session, LedgerEntry(
+        actor=actor, action="erasure", survey=survey, note=f"{reason}: {public_id}", batch=secrets.token_hex(16),
+        recipient="", purpose="", purpose_relation="", format="", fields=[], withheld={}, respondent_count=0,
+        respondents_digest=RespondentsDigest().hexdigest(), payload_digest=hashlib.sha256(b"").hexdigest()))
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,14 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from models import ledger
 from models.crypto import KeyRing, data_key_aad, open_sealed, value_aad
 from models.disclosure import Audience, ConsentState, Decision, Withheld, decide_classes
 from models.ledger import LedgerEntry, LedgerRespondent, RespondentsDigest
 from models.recipient import Recipient
-from models.response import Erasure, Response
+from models.response import ConsentEvent, Erasure, Response
 from models.survey import Survey
 from models.vocabulary import Classification, FieldType, RecipientKind
 
@@ -225,29 +224,62 @@ class Recorder:
         return record(self.sessions, LedgerEntry(**entry))
 
 
-def record(sessions: sessionmaker, entry: LedgerEntry, attempts: int = 5) -> LedgerEntry:
-    """Append in a transaction of its own, retrying when another append won the race."""
-    for attempt in range(attempts):
-        try:
-            with sessions.begin() as session:
-                ledger.append(session, entry)
-            log.info("ledger %s: %s of %s to %s for %s (%d respondents)", entry.seq, entry.action, entry.survey,
-                     entry.recipient, entry.purpose, entry.respondent_count)
-            return entry
-        except IntegrityError:
-            if attempt == attempts - 1:
-                raise
-            entry = LedgerEntry(**{name: getattr(entry, name) for name in ledger.CHAINED if name != "seq"})
-    raise AssertionError("unreachable")
+def record(sessions: sessionmaker, entry: LedgerEntry) -> LedgerEntry:
+    """Append in a transaction of its own."""
+    with sessions.begin() as session:
+        entry = ledger.append(session, entry)
+    log.info("ledger %s: %s of %s to %s for %s (%d respondents)", entry.seq, entry.action, entry.survey,
+             entry.recipient, entry.purpose, entry.respondent_count)
+    return entry
 
 
-def record_erasure(session: Session, survey: Survey, public_id: str, reason: str, actor: str) -> None:
-    """An erasure in the ledger, in the caller's transaction: that it happened, never what was erased."""
-    empty = RespondentsDigest()
-    ledger.append(session, LedgerEntry(
-        actor=actor, action="erasure", survey=survey.slug, note=f"{reason}: {public_id}", batch=secrets.token_hex(16),
-        fields=[], withheld={}, respondent_count=0, respondents_digest=empty.hexdigest(),
-        payload_digest=hashlib.sha256(b"").hexdigest()))
+# -- API pages and revocations ---------------------------------------------------
+
+def _timestamp(value: datetime) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def api_page(sessions: sessionmaker, ring: KeyRing, d: Disclosure, *, after: int, limit: int,
+             since: datetime | None, cursor_for: Callable[[int], str]) -> bytes:
+    """One page of the responses API as the JSON bytes sent, recorded in the ledger first."""
+    recorder = Recorder(sessions, d, "api_page", "json")
+    with sessions() as read:
+        name = respondent_key(read, ring, d.recipient)
+        rows = list(disclosed_rows(read, ring, d, after_id=after, limit=limit + 1, since=since))
+    page, more = rows[:limit], len(rows) > limit
+    data = []
+    for row in page:
+        recorder.respondent(row)
+        data.append({"respondent": name(row.public_id), "submitted_at": _timestamp(row.submitted_at),
+                     "answers": row.answers, "withheld": list(row.withheld)})
+    body = {"survey": d.survey.slug, "purpose": d.purpose, "data": data,
+            "next_cursor": cursor_for(page[-1].id) if more else None}
+    payload = recorder.data(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+    recorder.close()
+    return payload
+
+
+NARROWING = (("opt_out_third_party", True), ("opt_out_other_purposes", True), ("spi_disclosure", False))
+
+
+def revocations(session: Session, ring: KeyRing, survey: Survey, recipient: Recipient,
+                since: datetime | None) -> list[dict[str, str]]:
+    """This recipient's pseudonyms of respondents who withdrew, or narrowed their consent, since then:
+    what it should delete of what it already holds."""
+    name = respondent_key(session, ring, recipient)
+    erased = select(Erasure.public_id, Erasure.at).where(Erasure.survey_id == survey.id)
+    first = aliased(ConsentEvent)
+    initial = select(func.min(first.id)).where(first.response_id == ConsentEvent.response_id).scalar_subquery()
+    changed = (select(Response.public_id, ConsentEvent.at, ConsentEvent.changes)
+               .join(ConsentEvent, ConsentEvent.response_id == Response.id)
+               .where(Response.survey_id == survey.id, ConsentEvent.id != initial))
+    if since is not None:
+        erased, changed = erased.where(Erasure.at >= since), changed.where(ConsentEvent.at >= since)
+    found = [(at, public_id, "withdrawn") for public_id, at in session.execute(erased)]
+    found += [(at, public_id, "narrowed") for public_id, at, changes in session.execute(changed)
+              if any(changes.get(key) is value for key, value in NARROWING)]
+    return [{"respondent": name(public_id), "at": _timestamp(at), "change": kind}
+            for at, public_id, kind in sorted(found)]
 
 
 # -- aggregates --------------------------------------------------------------
@@ -288,7 +320,7 @@ def aggregate(rows: Iterable[DisclosedRow], survey: Survey, k: int, recorder: Re
     out = {}
     for f in survey.fields:
         ftype, tally = FieldType(f.type), tallies[f.name]
-        summary: dict[str, Any] = {"type": ftype.value, "classification": f.classification}
+        summary: dict[str, Any] = {"type": ftype.value, "classification": f.classification, "suppressed": False}
         if tally.answered < k:
             summary.update(answered=None, suppressed=True)
         elif ftype in COUNTED:
@@ -297,7 +329,7 @@ def aggregate(rows: Iterable[DisclosedRow], survey: Survey, k: int, recorder: Re
             hidden = suppress(counts, k, additive=ftype is not FieldType.MULTI_CHOICE)
             summary.update(answered=tally.answered,
                            counts={cell: (None if cell in hidden else n) for cell, n in counts.items()},
-                           suppressed=sorted(hidden, key=cells.index))
+                           suppressed_cells=sorted(hidden, key=cells.index))
         elif ftype in MEASURED:
             mean = tally.total / tally.answered
             variance = max(tally.squares / tally.answered - mean * mean, 0.0)

@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Integer, cast, func, select, update
+from sqlalchemy import Integer, cast, func, select, text, update
 from sqlalchemy.orm import Session
 
 from models import ledger
 from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
 from models.definition import SurveySpec, stranding_changes
-from models.response import ConsentEvent, Response
+from models.response import ConsentEvent, Erasure, Response
 from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
 from models.survey import Field, Survey
 from models.vocabulary import Classification
@@ -205,10 +205,19 @@ def submit(session: Session, ring: KeyRing, survey: Survey, answers: Any, consen
         source=source, changes=choices.choices, notice_version=notice_version,
         note="The browser sent a Global Privacy Control signal." if gpc else "",
     ))
+    _serialise_submissions(session)
     session.add(response)
     session.flush()
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
     return Submitted(public_id=public_id, receipt=receipt)
+
+
+def _serialise_submissions(session: Session) -> None:
+    """Responses must become visible in id order, or a reader paging by id could pass over an
+    id whose transaction commits late. SQLite has one writer at a time already; on PostgreSQL a
+    transaction-scoped advisory lock makes inserts take ids and commit one after another."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7101)"))
 
 
 # -- the respondent's own record -------------------------------------------------
@@ -238,6 +247,37 @@ def respondent_record(session: Session, ring: KeyRing, response: Response) -> Re
     answers = {field.name: given[field.name] for field in survey.fields if field.name in given}
     return RespondentRecord(survey=survey, response=response, answers=answers,
                             disclosures=ledger.disclosures_of(session, response.public_id))
+
+
+def change_consent(session: Session, response: Response, changes: dict[str, bool], *, source: str,
+                   notice_version: str, actor: str = "respondent") -> dict[str, bool]:
+    """Apply a change of the respondent's choices; an event records what changed, when and under
+    which notice. Returns the changes that took effect (nothing when nothing changed)."""
+    effective = {key: value for key, value in changes.items() if getattr(response, key) != value}
+    if effective:
+        for key, value in effective.items():
+            setattr(response, key, value)
+        response.notice_version = notice_version
+        response.events.append(ConsentEvent(source=source, changes=effective, notice_version=notice_version,
+                                            actor=actor))
+        session.flush()
+        log.info("response %s: consent changed by %s: %s", response.public_id, actor, effective)
+    return effective
+
+
+ERASURE_REASONS = ("withdrawn", "minor", "retention", "staff")
+
+
+def erase(session: Session, response: Response, reason: str, actor: str) -> None:
+    """Crypto-shred and delete one response: its data key goes with the row, so any copy of its
+    blobs is unreadable. What remains is that it happened — in erasures and the ledger — never what it held."""
+    assert reason in ERASURE_REASONS
+    survey = session.get(Survey, response.survey_id)
+    session.add(Erasure(survey_id=survey.id, public_id=response.public_id, reason=reason))
+    ledger.append_erasure(session, survey.slug, response.public_id, reason, actor)
+    session.delete(response)
+    session.flush()
+    log.info("response %s erased (%s) by %s", response.public_id, reason, actor)
 
 
 # -- keys --------------------------------------------------------------------

@@ -44,7 +44,8 @@ def app(instance_path, database_url):
     """An initialised app: instance folder, key ring, migrated schema and the demo survey."""
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance_path),
                       "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-                      "PASSWORD_HASHING": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+                      "PASSWORD_HASHING": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+                      "RATELIMIT_ENABLED": False})
     result = app.test_cli_runner().invoke(args=["init"])
     assert result.exit_code == 0, result.output
     yield app

@@ -18,3 +18,9 @@ def respondent_record(record: RespondentRecord) -> dict[str, Any]:
         "disclosures": [{"at": timestamp(d["at"]), "recipient": d["recipient"], "purpose": d["purpose"],
                          "fields": d["fields"]} for d in record.disclosures],
     }
+
+
+def survey(s) -> dict[str, Any]:
+    return {"slug": s.slug, "title": s.title, "purpose": s.purpose,
+            "fields": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification}
+                       for f in s.fields]}

@@ -5,9 +5,10 @@ from flask import abort, jsonify, request
 from .. import db, services
 from ..keys import keyring
 from ..notice import current_notice
+from ..ratelimit import limiter, per_address
 from ..security import csrf
 from ..web import client_info, gpc_signal
-from . import bp, serializers
+from . import bp, openapi, serializers
 
 csrf.exempt(bp)
 
@@ -25,6 +26,7 @@ def json_body() -> dict:
 
 
 @bp.post("/surveys/<slug>/responses")
+@limiter.limit(per_address)
 def submit_response(slug: str):
     survey = services.get_open_survey(db.session(), slug)
     body = json_body()
@@ -43,3 +45,8 @@ def me():
     response = services.find_by_receipt(db.session(), request.headers.get("X-Receipt"))
     record = services.respondent_record(db.session(), keyring(), response)
     return jsonify(serializers.respondent_record(record))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())

@@ -5,6 +5,7 @@ from models.submission import CONSENT_KEYS
 from .. import db, services
 from ..keys import keyring
 from ..notice import current_notice
+from ..ratelimit import limiter, per_address
 from ..web import client_info, gpc_signal
 from . import bp
 from .forms import ConsentForm, answers_form, show_errors, typed_answers
@@ -50,6 +51,7 @@ def consent(slug: str):
 
 
 @bp.route("/s/<slug>/questions", methods=["GET", "POST"])
+@limiter.limit(per_address, methods=["POST"])
 def questions(slug: str):
     survey = services.get_open_survey(db.session(), slug)
     consent = session.get(_consent_key(slug))

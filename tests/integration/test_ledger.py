@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import text
 
 from surveys import db
-from surveys.disclosures import record_erasure
+from models.ledger import append_erasure
 from tests.conftest import csrf_token
 
 
@@ -74,7 +74,7 @@ def test_appends_chain_one_after_another(app, three_entries):
         session = db.session()
         from models.survey import Survey
         survey = session.query(Survey).first()
-        record_erasure(session, survey, "abc", "staff", "admin@example.org")
+        append_erasure(session, survey.slug, "abc", "staff", "admin@example.org")
         db.commit()
         rows = session.execute(text("SELECT seq, prev_digest, digest FROM ledger_entries ORDER BY seq")).all()
     assert [row.seq for row in rows] == [1, 2, 3, 4]

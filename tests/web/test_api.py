@@ -138,7 +138,7 @@ def test_a_body_over_the_limit_is_413(client, count_rows):
 
 
 def test_a_wrong_method_is_405_in_the_json_shape(client):
-    response = client.get(f"/api/v1/surveys/{DEMO}/responses")
+    response = client.put(f"/api/v1/surveys/{DEMO}/responses")
     assert response.status_code == 405 and response.get_json()["error"] == "method_not_allowed"
 
 

@@ -226,10 +226,10 @@ fields:
     mood = result["fields"]["mood"]
     # 7 and 3 are under k=11; hidden together they still sum to 10, so 20 is hidden as well,
     # or 30 - 20 would reveal a group of 10
-    assert mood == {"type": "choice", "classification": "non_pii", "answered": 30,
-                    "counts": {"up": None, "down": None, "flat": None}, "suppressed": ["up", "down", "flat"]}
+    assert mood == {"type": "choice", "classification": "non_pii", "answered": 30, "suppressed": False,
+                    "counts": {"up": None, "down": None, "flat": None}, "suppressed_cells": ["up", "down", "flat"]}
     assert result["fields"]["score"] == {"type": "integer", "classification": "pii", "answered": 30,
-                                         "mean": 14.5, "sd": 8.66}
+                                         "suppressed": False, "mean": 14.5, "sd": 8.66}
     assert result["fields"]["hiv"]["counts"]["negative"] == 30  # staff with clearance, original purpose
     from models.ledger import LedgerEntry
     with app.app_context():

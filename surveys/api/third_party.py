@@ -1,0 +1,130 @@
+"""The consent-filtered API for third parties: one more surface over disclosures, not a second rule."""
+import hashlib
+from datetime import datetime, timezone
+from functools import wraps
+
+from flask import Response, current_app, g, jsonify, request
+
+from models.crypto import CryptoError, open_token, seal_token
+
+from .. import db, disclosures, services, staff
+from ..keys import keyring
+from ..exports import aggregate_release, timestamp
+from ..ratelimit import limiter, per_token, token_key
+from . import bp, serializers
+
+DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+
+
+def recipient_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        recipient = staff.recipient_for_token(db.session(), token.strip()) if scheme.lower() == "bearer" else None
+        if recipient is None:
+            response = jsonify(error="unauthorized", message="Send a live API token: Authorization: Bearer <token>.")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="surveys"'
+            return response, 401
+        db.commit()  # the token's last use
+        g.recipient = recipient
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def invalid(field: str, message: str) -> services.InvalidSubmission:
+    return services.InvalidSubmission("A query parameter is not valid.", {field: [message]})
+
+
+def _purpose() -> str:
+    purpose = request.args.get("purpose", "").strip()
+    if not purpose:
+        raise invalid("purpose", "Say which registered purpose the data is for: ?purpose=<purpose>.")
+    return purpose
+
+
+def _since(name: str = "since") -> datetime | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(name, "Use an ISO 8601 timestamp, e.g. 2026-01-31T12:00:00Z.") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", str(DEFAULT_LIMIT))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise invalid("limit", f"Use a whole number from 1 to {MAX_LIMIT}.")
+    return int(raw)
+
+
+def _cursor_key() -> bytes:
+    return hashlib.sha256(f"surveys.api.cursor|{current_app.config['SECRET_KEY']}".encode()).digest()
+
+
+def make_cursor(survey_id: int, last_id: int) -> str:
+    """Opaque: sealed, so it neither reveals positions nor can be forged."""
+    return seal_token(_cursor_key(), f"{survey_id}:{last_id}", "cursor")
+
+
+def _after(survey) -> int:
+    raw = request.args.get("cursor")
+    if not raw:
+        return 0
+    try:
+        survey_id, after = map(int, open_token(_cursor_key(), raw, "cursor").split(":"))
+    except (CryptoError, ValueError):
+        raise invalid("cursor", "This cursor was not issued by this API; use next_cursor as given.") from None
+    if survey_id != survey.id:
+        raise invalid("cursor", "This cursor belongs to another survey.")
+    return after
+
+
+def _disclosure(slug: str) -> disclosures.Disclosure:
+    survey = services.get_survey(db.session(), slug)
+    return disclosures.prepare(survey, g.recipient, _purpose(), f"recipient:{g.recipient.name}")
+
+
+def _json(payload: bytes) -> Response:
+    return Response(payload, mimetype="application/json")
+
+
+@bp.get("/surveys")
+@recipient_required
+@limiter.limit(per_token, key_func=token_key)
+def list_surveys():
+    return jsonify(data=[serializers.survey(s) for s in g.recipient.surveys])
+
+
+@bp.get("/surveys/<slug>/responses")
+@recipient_required
+@limiter.limit(per_token, key_func=token_key)
+def list_responses(slug: str):
+    d = _disclosure(slug)
+    limit, since, after = _limit(), _since(), _after(d.survey)
+    return _json(disclosures.api_page(current_app.extensions["surveys.sessions"], keyring(), d, after=after,
+                                      limit=limit, since=since,
+                                      cursor_for=lambda last: make_cursor(d.survey.id, last)))
+
+
+@bp.get("/surveys/<slug>/aggregates")
+@recipient_required
+@limiter.limit(per_token, key_func=token_key)
+def aggregates(slug: str):
+    d = _disclosure(slug)
+    return _json(aggregate_release(current_app.extensions["surveys.sessions"], keyring(), d,
+                                   current_app.config["AGGREGATE_K"]))
+
+
+@bp.get("/surveys/<slug>/revocations")
+@recipient_required
+@limiter.limit(per_token, key_func=token_key)
+def revocations(slug: str):
+    survey = services.get_survey(db.session(), slug)
+    if survey not in g.recipient.surveys:
+        raise staff.Forbidden(f"The survey {slug!r} is not shared with {g.recipient.name}.")
+    since = _since()
+    found = disclosures.revocations(db.session(), keyring(), survey, g.recipient, since)
+    return jsonify(survey=slug, since=timestamp(since) if since else None, data=found)
