@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String, Text, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, intpk, timestamp, utcnow
@@ -92,27 +91,32 @@ def entry_digest(entry: LedgerEntry, prev_digest: str) -> str:
     return hashlib.sha256(f"{prev_digest}\n{canonical}".encode()).hexdigest()
 
 
-def append(session: Session, entry: LedgerEntry, attempts: int = 5) -> LedgerEntry:
+def append(session: Session, entry: LedgerEntry) -> LedgerEntry:
     """Chain the entry after the current head, inside the caller's transaction.
 
-    Two appends racing for the same place collide on the unique seq and prev_digest;
-    the loser rolls back its savepoint, reads the new head and tries again."""
-    content = {name: getattr(entry, name) for name in CHAINED if name not in ("seq", "at")}
-    at = (entry.at or utcnow()).replace(microsecond=0)
-    for attempt in range(attempts):
-        try:
-            with session.begin_nested():
-                head = session.execute(select(LedgerEntry.seq, LedgerEntry.digest)
-                                       .order_by(LedgerEntry.seq.desc()).limit(1)).first()
-                entry = LedgerEntry(**content, at=at)
-                entry.seq, entry.prev_digest = (head.seq + 1, head.digest) if head else (1, GENESIS)
-                entry.digest = entry_digest(entry, entry.prev_digest)
-                session.add(entry)
-            return entry
-        except IntegrityError:
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
+    Appends take the ledger's lock first, so two never read the same head: the unique
+    seq and prev_digest are the safety net, not the mechanism."""
+    _lock(session)
+    head = session.execute(select(LedgerEntry.seq, LedgerEntry.digest)
+                           .order_by(LedgerEntry.seq.desc()).limit(1)).first()
+    entry.seq, entry.prev_digest = (head.seq + 1, head.digest) if head else (1, GENESIS)
+    entry.at = (entry.at or utcnow()).replace(microsecond=0)
+    entry.digest = entry_digest(entry, entry.prev_digest)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _lock(session: Session) -> None:
+    """SQLite: hold the database's write lock before reading the head (a deferred transaction
+    that reads, then writes, is refused when another writer got in between). PostgreSQL: a
+    transaction-scoped advisory lock that every append takes."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7102)")
 
 
 def append_erasure(session: Session, survey: str, public_id: str, reason: str, actor: str) -> LedgerEntry:

@@ -1,6 +1,7 @@
 """The `flask --app app …` commands."""
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, inspect, select
 
 from models import ledger
+from models.base import utcnow
 from models.crypto import KeyRing
 from models.definition import DefinitionError, load_definition
 from models.response import Response
@@ -151,12 +153,15 @@ recipients_group = AppGroup("recipients", help="Third parties that receive discl
 @click.argument("name")
 @click.option("--purpose", "purposes", multiple=True, required=True, help="A purpose it may ask for; repeatable.")
 @click.option("--survey", "slugs", multiple=True, help="A survey shared with it; repeatable.")
-def create_recipient_command(name: str, purposes: tuple[str, ...], slugs: tuple[str, ...]):
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), help="The token stops working after this.")
+def create_recipient_command(name: str, purposes: tuple[str, ...], slugs: tuple[str, ...],
+                             expires_in_days: int | None):
     """Register a third party; prints its API token once, as the last line."""
     session = db.session()
+    expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     try:
         recipient = staff.create_recipient(session, keyring(), name, list(purposes), list(slugs))
-        token = staff.issue_token(session, recipient)
+        token = staff.issue_token(session, recipient, expires)
     except services.DomainError as exc:
         _fail("; ".join([exc.message, *sum(exc.errors.values(), [])]))
     session.commit()

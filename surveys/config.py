@@ -22,6 +22,7 @@ DEFAULTS = {
     "STAFF_IDLE_MINUTES": 30,       # a staff session unused this long ends
     "PASSWORD_HASHING": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},  # argon2id
     "AGGREGATE_K": 11,              # counts from 1 to k-1 are suppressed
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",  # per process; a redis:// URL shares counts between workers
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SUBMISSIONS": "60 per minute",   # per address, for responses sent by form or API
