@@ -86,3 +86,13 @@ class Erasure(Base):
     #: withdrawn | minor | retention | staff
     reason: Mapped[str] = mapped_column(String(16))
     at: Mapped[timestamp]
+
+
+class NoticeVersion(Base):
+    """Each privacy-notice text the service has shown, so a returning respondent can be told what changed."""
+    __tablename__ = "notice_versions"
+
+    id: Mapped[intpk]
+    version: Mapped[str] = mapped_column(String(32), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    first_shown_at: Mapped[timestamp]

@@ -1,5 +1,6 @@
 """The `flask --app app …` commands."""
 import secrets
+import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -19,13 +20,16 @@ from models.survey import Survey
 
 from . import db, services, staff
 from .keys import keyring
+from .notice import SHIPPED as SHIPPED_NOTICE
+from .notice import current_notice
 from .signin import passwords
 
 DEMO_SURVEY = Path(__file__).parent / "demo_survey.yaml"
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_command, surveys_group, keys_group, users_group, recipients_group, audit_group):
+    for command in (init_command, surveys_group, keys_group, users_group, recipients_group, audit_group,
+                    retention_group, responses_group):
         app.cli.add_command(command)
 
 
@@ -61,11 +65,18 @@ def init_command():
                   "A new key could not read them: restore the key ring from backup.")
         KeyRing.generate().save(ring_path)
         click.echo(f"wrote a new key ring to {ring_path} (mode 0600): back it up; without it answers are lost")
+    notice_file = instance / "privacy-notice.md"
+    if not notice_file.exists() and not current_app.config.get("PRIVACY_NOTICE_FILE"):
+        shutil.copyfile(SHIPPED_NOTICE, notice_file)
+        click.echo(f"wrote the default privacy notice to {notice_file}: edit it, and raise its version line")
     migrate(engine)
     if engine.url.get_backend_name() == "sqlite" and engine.url.database:
         Path(engine.url.database).chmod(0o600)
     click.echo("database schema is up to date")
     session = db.session()
+    notice = current_notice()
+    services.record_notice(session, notice.version, notice.text)
+    session.commit()
     if session.scalar(select(func.count()).select_from(Survey)) == 0:
         survey, _ = services.save_survey(session, load_definition(DEMO_SURVEY), actor="init")
         session.commit()
@@ -187,3 +198,42 @@ def verify_command(head: str | None):
     if breaks:
         _fail(f"ledger broken: {len(breaks)} problem(s) in {count} entries")
     click.echo(f"ledger intact: {count} entries; head {last}")
+
+
+retention_group = AppGroup("retention", help="Keeping answers no longer than each survey says.")
+
+
+@retention_group.command("purge")
+def purge_command():
+    """Erase responses older than their survey's retention period; prints how many."""
+    session, total = db.session(), 0
+    while True:
+        expired = services.expired_responses(session)
+        if not expired:
+            break
+        for response in expired:
+            services.erase(session, response, "retention", "system:retention")
+        session.commit()
+        total += len(expired)
+    services.clear_erased_residue(session)
+    click.echo(f"erased {total} response(s) past their retention period")
+
+
+responses_group = AppGroup("responses", help="Single responses, by their public id.")
+
+
+@responses_group.command("erase")
+@click.argument("public_id")
+@click.option("--reason", type=click.Choice(["minor", "staff"]), required=True,
+              help="minor: found to be from a minor; staff: a deletion request handled by staff.")
+@click.option("--actor", required=True, help="Who acts (your email), for the ledger.")
+def erase_command(public_id: str, reason: str, actor: str):
+    """Erase one response now; the ledger records that it happened, never what it held."""
+    session = db.session()
+    try:
+        services.erase(session, services.find_by_public_id(session, public_id), reason, actor)
+    except services.DomainError as exc:
+        _fail(exc.message)
+    session.commit()
+    services.clear_erased_residue(session)
+    click.echo(f"erased {public_id} ({reason})")

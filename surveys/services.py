@@ -2,6 +2,7 @@
 flush rather than commit, and raise domain errors. The views commit."""
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import logging
 import secrets
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from models import ledger
 from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
 from models.definition import SurveySpec, stranding_changes
-from models.response import ConsentEvent, Erasure, Response
+from models.response import ConsentEvent, Erasure, NoticeVersion, Response
 from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
 from models.survey import Field, Survey
 from models.vocabulary import Classification
@@ -49,8 +50,13 @@ class InvalidSubmission(DomainError):
 
 
 class NotEligible(DomainError):
-    """Age not confirmed, or an answer shows a minor: nothing is stored."""
+    """Age not confirmed, or an answer shows a minor: nothing is stored (or, for a correction, the
+    response is erased)."""
     status, code = 403, "not_eligible"
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, erased: bool = False):
+        super().__init__(message, errors)
+        self.erased = erased
 
 
 class UnknownReceipt(DomainError):
@@ -173,7 +179,7 @@ class Submitted:
 
 
 def submit(session: Session, ring: KeyRing, survey: Survey, answers: Any, consent: Any, *,
-           source: str, notice_version: str, client: ClientInfo = ClientInfo(), gpc: bool = False,
+           source: str, notice: Any, client: ClientInfo = ClientInfo(), gpc: bool = False,
            from_text: bool = False, today: date | None = None) -> Submitted:
     """Store one response, or nothing at all.
 
@@ -191,6 +197,8 @@ def submit(session: Session, ring: KeyRing, survey: Survey, answers: Any, consen
         raise NotEligible(f"This survey is for people aged {survey.min_age} or over.")
     if errors or choices is None:
         raise InvalidSubmission("Some answers need attention.", errors)
+    record_notice(session, notice.version, notice.text)
+    notice_version = notice.version
     parts = split_by_class(survey.fields, clean)
     public_id = secrets.token_urlsafe(16)
     sealed = seal_answers(ring, survey.id, public_id, parts[Classification.PII], parts[Classification.SPI])
@@ -250,10 +258,12 @@ def respondent_record(session: Session, ring: KeyRing, response: Response) -> Re
 
 
 def change_consent(session: Session, response: Response, changes: dict[str, bool], *, source: str,
-                   notice_version: str, actor: str = "respondent") -> dict[str, bool]:
+                   notice_version: str, notice_text: str | None = None, actor: str = "respondent") -> dict[str, bool]:
     """Apply a change of the respondent's choices; an event records what changed, when and under
     which notice. Returns the changes that took effect (nothing when nothing changed)."""
     effective = {key: value for key, value in changes.items() if getattr(response, key) != value}
+    if notice_text is not None:
+        record_notice(session, notice_version, notice_text)
     if effective:
         for key, value in effective.items():
             setattr(response, key, value)
@@ -280,7 +290,86 @@ def erase(session: Session, response: Response, reason: str, actor: str) -> None
     log.info("response %s erased (%s) by %s", response.public_id, reason, actor)
 
 
-# -- keys --------------------------------------------------------------------
+def update_answers(session: Session, ring: KeyRing, response: Response, answers: Any, *, whole: bool,
+                   from_text: bool = False, actor: str = "respondent", today: date | None = None) -> None:
+    """Correct a response's answers with the same checks as a submission.
+
+    `whole` replaces every answer (the form sends them all); otherwise the given answers are
+    merged in and null removes one (the API's PATCH). Answers that now show a minor erase the
+    response: the service does not keep what it knows to be a minor's data."""
+    survey = session.get(Survey, response.survey_id)
+    if not isinstance(answers, dict):
+        raise InvalidSubmission("Send the answers as an object keyed by field name.",
+                                {"answers": ["Expected an object."]})
+    if whole:
+        merged = answers
+    else:
+        merged = {**respondent_record(session, ring, response).answers, **answers}
+        merged = {name: value for name, value in merged.items() if value is not None}
+    clean, errors = check_answers(survey.fields, merged, from_text=from_text)
+    if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
+        erase(session, response, "minor", actor)
+        raise NotEligible(f"This survey is for people aged {survey.min_age} or over, so your response has been "
+                          "erased.", erased=True)
+    if errors:
+        raise InvalidSubmission("Some answers need attention.", errors)
+    parts = split_by_class(survey.fields, clean)
+    sealed = seal_answers(ring, survey.id, response.public_id, parts[Classification.PII],
+                          parts[Classification.SPI], wrapped_key=response.data_key)
+    response.non_pii, response.pii, response.spi = parts[Classification.NON_PII], sealed.pii, sealed.spi
+    session.flush()
+    log.info("response %s corrected by %s", response.public_id, actor)
+
+
+def expired_responses(session: Session, now: datetime | None = None, batch: int = 1000) -> list[Response]:
+    """Responses past their survey's retention period, oldest first, one batch at a time."""
+    now = now or datetime.now(timezone.utc)
+    expired: list[Response] = []
+    for survey in session.scalars(select(Survey)):
+        cutoff = now - timedelta(days=survey.retention_days)
+        expired += session.scalars(select(Response).where(Response.survey_id == survey.id,
+                                                          Response.submitted_at < cutoff)
+                                   .order_by(Response.id).limit(batch - len(expired)))
+        if len(expired) >= batch:
+            break
+    return expired
+
+
+def find_by_public_id(session: Session, public_id: str) -> Response:
+    response = session.scalar(select(Response).where(Response.public_id == public_id.strip()))
+    if response is None:
+        raise SurveyNotFound("No response has that id; it may already be erased.")
+    return response
+
+
+def clear_erased_residue(session: Session) -> None:
+    """After an erasure commits: SQLite's secure_delete has zeroed the freed space in the database
+    file, but the write-ahead log still holds earlier copies of the pages until it is checkpointed.
+    Checkpoint and truncate it now (best effort: with long readers active it finishes later)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        session.commit()
+
+
+# -- privacy notices --------------------------------------------------------------
+
+def record_notice(session: Session, version: str, text: str) -> None:
+    """Keep each notice text the first time it is shown, to tell returning respondents what changed."""
+    if session.scalar(select(NoticeVersion.id).where(NoticeVersion.version == version)) is None:
+        session.add(NoticeVersion(version=version, text=text))
+        session.flush()
+
+
+def notice_changes(session: Session, given_under: str, current_version: str, current_text: str) -> list[str] | None:
+    """What changed since the notice a respondent consented under, as diff lines; None if nothing did."""
+    if given_under == current_version:
+        return None
+    old = session.scalar(select(NoticeVersion.text).where(NoticeVersion.version == given_under)) or ""
+    return [line for line in difflib.unified_diff(old.splitlines(), current_text.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+# -- keys ------------------------------------------------------------------------
 
 def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: int = 2000) -> tuple[int, int]:
     """Re-wrap one batch of data keys under the ring's current key, in id order.

@@ -45,6 +45,10 @@ SCHEMAS: dict[str, Any] = {
     "Submitted": {"type": "object", "required": ["id", "receipt"], "properties": {
         "id": {"type": "string"}, "receipt": {"type": "string", "description": "Shown once; keep it."}}},
     "ConsentChoices": CONSENT_CHOICES,
+    "Change": {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
+        "answers": ANSWERS,
+        "consent": {"type": "object", "additionalProperties": False, "properties": {
+            key: {"type": "boolean"} for key in ("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure")}}}},
     "RespondentRecord": {"type": "object", "required": ["survey", "submitted_at", "answers", "consent",
                                                         "disclosures"], "properties": {
         "survey": {"type": "string"}, "submitted_at": {"type": "string", "format": "date-time"},
@@ -135,6 +139,13 @@ def document() -> dict:
                 "get": _operation("Your own record: answers, consent, and who received what",
                                   {"200": _json(_ref("RespondentRecord"), "Your record")}, (401,),
                                   security=RECEIPT, tag="respondents"),
+                "patch": _operation("Correct answers (null removes one) and/or change consent choices",
+                                    {"200": _json(_ref("RespondentRecord"), "Your updated record")},
+                                    (400, 401, 403, 413, 415, 422), security=RECEIPT, body=_ref("Change"),
+                                    tag="respondents"),
+                "delete": _operation("Withdraw: your response is erased and never disclosed again",
+                                     {"204": {"description": "Erased"}}, (401,), security=RECEIPT,
+                                     tag="respondents"),
             },
             "/api/v1/surveys": {
                 "get": _operation("The surveys shared with you", {"200": _json(_ref("SurveyList"), "Surveys")},

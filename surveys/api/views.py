@@ -2,6 +2,8 @@ import json
 
 from flask import abort, jsonify, request
 
+from models.submission import check_consent_change
+
 from .. import db, services
 from ..keys import keyring
 from ..notice import current_notice
@@ -35,16 +37,50 @@ def submit_response(slug: str):
         raise services.InvalidSubmission("The body has unknown keys.", unknown)
     submitted = services.submit(
         db.session(), keyring(), survey, body.get("answers", {}), body.get("consent"),
-        source="api", notice_version=current_notice().version, client=client_info(), gpc=gpc_signal())
+        source="api", notice=current_notice(), client=client_info(), gpc=gpc_signal())
     db.commit()
     return jsonify(id=submitted.public_id, receipt=submitted.receipt), 201
 
 
+def _me():
+    return services.find_by_receipt(db.session(), request.headers.get("X-Receipt"))
+
+
 @bp.get("/me")
 def me():
-    response = services.find_by_receipt(db.session(), request.headers.get("X-Receipt"))
-    record = services.respondent_record(db.session(), keyring(), response)
+    record = services.respondent_record(db.session(), keyring(), _me())
     return jsonify(serializers.respondent_record(record))
+
+
+@bp.patch("/me")
+def update_me():
+    response, body = _me(), json_body()
+    unknown = {key: ["Unknown key; send answers and/or consent."] for key in body if key not in ("answers", "consent")}
+    if unknown or not body:
+        raise services.InvalidSubmission("Send answers and/or consent to change.", unknown or {
+            "body": ["Expected answers and/or consent."]})
+    changes, errors = check_consent_change(body.get("consent", {}))
+    if errors:
+        raise services.InvalidSubmission("Some consent choices need attention.", errors)
+    if "answers" in body:
+        try:
+            services.update_answers(db.session(), keyring(), response, body["answers"], whole=False)
+        except services.NotEligible:
+            db.commit()  # the erasure of a minor's response stands
+            raise
+    notice = current_notice()
+    services.change_consent(db.session(), response, changes, source="api", notice_version=notice.version,
+                            notice_text=notice.text)
+    db.commit()
+    return jsonify(serializers.respondent_record(services.respondent_record(db.session(), keyring(), response)))
+
+
+@bp.delete("/me")
+def delete_me():
+    services.erase(db.session(), _me(), "withdrawn", "respondent")
+    db.commit()
+    services.clear_erased_residue(db.session())
+    return "", 204
 
 
 @bp.get("/openapi.json")

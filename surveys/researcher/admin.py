@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from flask import redirect, render_template, request, url_for
+from flask_login import current_user
 
 from models import ledger
 from models.base import utcnow
@@ -9,7 +10,7 @@ from .. import db, services, staff
 from ..keys import keyring
 from ..signin import admin_required
 from . import bp
-from .forms import ConfirmForm, RecipientForm, TokenForm
+from .forms import ConfirmForm, EraseForm, RecipientForm, TokenForm
 
 
 @bp.get("/ledger")
@@ -80,3 +81,21 @@ def revoke_token(token_id: int):
         db.commit()
         return redirect(url_for(".recipient", recipient_id=token.recipient_id))
     return redirect(url_for(".recipients"))
+
+
+@bp.route("/erase", methods=["GET", "POST"])
+@admin_required
+def erase():
+    form, done = EraseForm(), None
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            response = services.find_by_public_id(session, form.public_id.data)
+        except services.SurveyNotFound as exc:
+            form.public_id.errors = [exc.message]
+        else:
+            services.erase(session, response, form.reason.data, current_user.email)
+            db.commit()
+            services.clear_erased_residue(session)
+            done = form.public_id.data.strip()
+    return render_template("researcher/erase.html", form=form, done=done)

@@ -54,3 +54,11 @@ class TokenForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: CSRF only."""
+
+
+class EraseForm(FlaskForm):
+    public_id = StringField("Response id", validators=[DataRequired()],
+                            description="The id staff see in internal exports (the respondent column).")
+    reason = RadioField("Why", default="minor", choices=[
+        SelectChoice("minor", "The respondent turned out to be a minor"),
+        SelectChoice("staff", "A deletion request the respondent made to us")])

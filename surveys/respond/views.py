@@ -62,7 +62,7 @@ def questions(slug: str):
         try:
             submitted = services.submit(
                 db.session(), keyring(), survey, typed_answers(form, survey.fields), consent["given"],
-                source="form", notice_version=current_notice().version, client=client_info(),
+                source="form", notice=current_notice(), client=client_info(),
                 gpc=consent["gpc"], from_text=True)
         except services.NotEligible as exc:
             return _refused(survey, exc)
