@@ -24,3 +24,21 @@ def survey(s) -> dict[str, Any]:
     return {"slug": s.slug, "title": s.title, "purpose": s.purpose,
             "fields": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification}
                        for f in s.fields]}
+
+
+def respondent_export(record: RespondentRecord) -> dict[str, Any]:
+    """Everything the service holds about one response, for the respondent to take away."""
+    response, survey = record.response, record.survey
+    return {
+        **respondent_record(record),
+        "survey_title": survey.title,
+        "purpose": survey.purpose,
+        "questions": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification,
+                       "answer": record.answers.get(f.name)} for f in survey.fields],
+        "consent_history": [{"at": timestamp(e.at), "source": e.source, "changes": e.changes,
+                             "notice_version": e.notice_version, "note": e.note} for e in response.events],
+        "notice_version": response.notice_version,
+        "request": {"ip_truncated": response.client_ip, "user_agent": response.user_agent,
+                    "referrer": response.referrer},
+        "retention_days": survey.retention_days,
+    }

@@ -75,3 +75,30 @@ def show_errors(form, errors: dict[str, list[str]]) -> None:
         target = form._fields.get(PREFIX + name) or form._fields.get(name)
         if target is not None:
             target.errors = list(messages)
+
+
+class ReceiptForm(FlaskForm):
+    code = StringField("Your receipt code", render_kw={"autocomplete": "off", "spellcheck": "false",
+                                                       "autocapitalize": "characters"})
+
+
+class ConsentChangeForm(FlaskForm):
+    opt_out_third_party = ConsentForm.opt_out_third_party
+    opt_out_other_purposes = ConsentForm.opt_out_other_purposes
+    spi_disclosure = ConsentForm.spi_disclosure
+
+
+class WithdrawForm(FlaskForm):
+    confirm = BooleanField("I understand my answers will be erased and cannot be recovered")
+
+
+def as_form_text(field, value):
+    """A stored answer as the form shows it again."""
+    ftype = FieldType(field.type)
+    if value is None:
+        return None
+    if ftype is FieldType.BOOLEAN:
+        return "yes" if value else "no"
+    if ftype is FieldType.MULTI_CHOICE:
+        return list(value)
+    return str(value)

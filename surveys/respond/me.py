@@ -1,0 +1,140 @@
+"""Self-service: a respondent comes back with their receipt code to see, correct, download,
+re-decide and withdraw what they gave."""
+import json
+import time
+from functools import wraps
+
+from flask import Response, current_app, redirect, render_template, request, session, url_for
+
+from models.survey import Survey
+
+from .. import db, services
+from ..api import serializers
+from ..keys import keyring
+from ..notice import current_notice
+from ..ratelimit import limiter
+from . import bp
+from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
+                    typed_answers)
+
+CHOICES = ("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure")
+
+
+def _signed_in():
+    """The respondent's response, or None when they are not signed in or sat idle too long."""
+    me = session.get("me")
+    idle = current_app.config["RESPONDENT_IDLE_MINUTES"] * 60
+    if not me or time.time() - me["seen"] > idle:
+        session.pop("me", None)
+        return None
+    try:
+        response = services.find_by_public_id(db.session(), me["id"])
+    except services.SurveyNotFound:
+        session.pop("me", None)
+        return None
+    me["seen"] = time.time()
+    session.modified = True
+    return response
+
+
+def me_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        response = _signed_in()
+        if response is None:
+            return redirect(url_for(".me"))
+        return view(response, *args, **kwargs)
+    return wrapped
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def me():
+    if _signed_in() is not None:
+        return redirect(url_for(".record"))
+    form, error = ReceiptForm(), None
+    if form.validate_on_submit():
+        try:
+            response = services.find_by_receipt(db.session(), form.code.data)
+        except services.UnknownReceipt as exc:
+            error = exc.message
+        else:
+            session["me"] = {"id": response.public_id, "seen": time.time()}
+            return redirect(url_for(".record"))
+    return render_template("respond/me_login.html", form=form, error=error), 401 if error else 200
+
+
+@bp.get("/me/record")
+@me_required
+def record(response):
+    data = services.respondent_record(db.session(), keyring(), response)
+    notice = current_notice()
+    changed = services.notice_changes(db.session(), response.notice_version, notice.version, notice.text)
+    form = ConsentChangeForm(data=response.consent)
+    return render_template("respond/me.html", record=data, form=form, notice=notice, changed=changed,
+                           withdraw=WithdrawForm())
+
+
+@bp.post("/me/consent")
+@me_required
+def consent_change(response):
+    form = ConsentChangeForm()
+    if form.validate_on_submit():
+        notice = current_notice()
+        services.change_consent(db.session(), response, {key: form[key].data for key in CHOICES}, source="form",
+                                notice_version=notice.version, notice_text=notice.text)
+        db.commit()
+    return redirect(url_for(".record"))
+
+
+@bp.route("/me/answers", methods=["GET", "POST"])
+@me_required
+def correct(response):
+    data = services.respondent_record(db.session(), keyring(), response)
+    fields = data.survey.fields
+    given = {PREFIX + f.name: as_form_text(f, data.answers.get(f.name)) for f in fields}
+    # Prefilled only when shown: on a post, an unticked checkbox group sends nothing and must mean "none".
+    form = answers_form(fields)(data=given if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_answers(db.session(), keyring(), response, typed_answers(form, fields), whole=True,
+                                    from_text=True)
+        except services.NotEligible as exc:
+            db.commit()  # a minor's response is erased
+            session.pop("me", None)
+            return render_template("respond/refused.html", survey=data.survey, message=exc.message), 403
+        except services.InvalidSubmission as exc:
+            show_errors(form, exc.errors)
+        else:
+            db.commit()
+            return redirect(url_for(".record"))
+    return render_template("respond/me_answers.html", survey=data.survey, form=form, prefix=PREFIX)
+
+
+@bp.get("/me/download")
+@me_required
+def download(response):
+    data = services.respondent_record(db.session(), keyring(), response)
+    body = serializers.respondent_export(data)
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="my-answers-{data.survey.slug}.json"'})
+
+
+@bp.post("/me/withdraw")
+@me_required
+def withdraw(response):
+    form = WithdrawForm()
+    if form.validate_on_submit() and form.confirm.data:
+        survey = db.session().get(Survey, response.survey_id)
+        services.erase(db.session(), response, "withdrawn", "respondent")
+        db.commit()
+        services.clear_erased_residue(db.session())
+        session.pop("me", None)
+        return render_template("respond/withdrawn.html", survey=survey)
+    return redirect(url_for(".record", confirm="needed"))
+
+
+@bp.post("/me/leave")
+def leave_me():
+    session.pop("me", None)
+    return redirect(url_for(".me"))
