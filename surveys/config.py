@@ -15,6 +15,7 @@ DEFAULTS = {
     "PRIVACY_NOTICE_FILE": None,    # default: <instance>/privacy-notice.md, else the one shipped
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "TRUNCATE_IP": True,            # IPv4 to /24, IPv6 to /48
+    "PROXY_COUNT": 0,               # trusted reverse proxies in front (X-Forwarded-For/-Proto)
     "SESSION_COOKIE_SECURE": None,  # default: on, except in debug and tests
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

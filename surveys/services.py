@@ -366,7 +366,7 @@ def notice_changes(session: Session, given_under: str, current_version: str, cur
         return None
     old = session.scalar(select(NoticeVersion.text).where(NoticeVersion.version == given_under)) or ""
     return [line for line in difflib.unified_diff(old.splitlines(), current_text.splitlines(), lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+            if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()]
 
 
 # -- keys ------------------------------------------------------------------------
