@@ -345,9 +345,15 @@ def find_by_public_id(session: Session, public_id: str) -> Response:
 def clear_erased_residue(session: Session) -> None:
     """After an erasure commits: SQLite's secure_delete has zeroed the freed space in the database
     file, but the write-ahead log still holds earlier copies of the pages until it is checkpointed.
-    Checkpoint and truncate it now (best effort: with long readers active it finishes later)."""
+    Checkpoint and truncate it now — best effort: a truncating checkpoint waits for every reader,
+    so it gets a quarter second; with a long export running it happens at a later checkpoint."""
     if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection = session.connection()
+        connection.exec_driver_sql("PRAGMA busy_timeout = 250")
+        try:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.exec_driver_sql("PRAGMA busy_timeout = 30000")
         session.commit()
 
 

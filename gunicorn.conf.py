@@ -1,0 +1,21 @@
+"""gunicorn settings: `gunicorn -c gunicorn.conf.py "app:create_app()"`.
+
+Sync workers share nothing but the database and the key ring, so any number of them,
+on any number of machines, can serve side by side. Run `flask --app app init` (which
+migrates) before starting them: workers never create tables."""
+import multiprocessing
+import os
+
+bind = os.environ.get("SURVEYS_BIND", "127.0.0.1:8000")
+# Sync workers gave steadier latency than threads here; two or three per core.
+workers = int(os.environ.get("SURVEYS_WORKERS", max(2, multiprocessing.cpu_count() + 1)))
+worker_class = "sync"
+timeout = 120           # long exports stream; a stuck worker is still recycled
+graceful_timeout = 30
+max_requests = 5000     # recycle workers now and then
+max_requests_jitter = 500
+accesslog = "-"
+# The default access log line carries the query string, which holds no answers here, and the
+# client address, which the service itself stores truncated: keep the log as plain as that.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
+forwarded_allow_ips = os.environ.get("SURVEYS_FORWARDED_ALLOW_IPS", "127.0.0.1")

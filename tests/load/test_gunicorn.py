@@ -1,0 +1,80 @@
+"""Load and faults through gunicorn with two workers. Bounded: a few seconds each."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import create_engine, func, select
+
+from models.crypto import KeyRing, open_answers
+from models.ledger import verify
+from models.response import ConsentEvent, Response
+from sqlalchemy.orm import Session
+
+SUBMIT = "/api/v1/surveys/wellbeing-demo/responses"
+
+
+def body(i: int) -> dict:
+    return {"answers": {"full_name": f"Person {i}", "wellbeing": "good", "visits": i % 300,
+                        "conditions": f"condition {i}"},
+            "consent": {"participate": True, "age_confirmed": True}}
+
+
+def stored(database_url: str) -> list:
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(select(Response.id, Response.survey_id, Response.public_id, Response.data_key,
+                                          Response.pii, Response.spi)).all()
+            events = dict(session.execute(select(ConsentEvent.response_id, func.count())
+                                          .group_by(ConsentEvent.response_id)).all())
+            chain = verify(session)
+        return rows, events, chain
+    finally:
+        engine.dispose()
+
+
+def test_500_concurrent_submissions_none_lost_none_duplicated(live_server, database_url):
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(lambda i: live_server.post(SUBMIT, body(i)), range(500)))
+    assert [status for status, _ in results].count(201) == 500
+    ids = {reply["id"] for _, reply in results}
+    receipts = {reply["receipt"] for _, reply in results}
+    assert len(ids) == len(receipts) == 500
+    rows, events, _ = stored(database_url)
+    assert {row.public_id for row in rows} == ids
+    assert all(events.get(row.id) == 1 for row in rows)
+
+
+def test_a_server_killed_mid_load_keeps_every_acknowledged_submission_and_nothing_partial(
+        live_server, database_url, instance_path):
+    acknowledged, lock = [], threading.Lock()
+
+    def send(i: int) -> None:
+        try:
+            status, reply = live_server.post(SUBMIT, body(i), timeout=10)
+        except OSError:
+            return  # the server died under this request: not acknowledged
+        if status == 201:
+            with lock:
+                acknowledged.append(reply["id"])
+
+    pool = ThreadPoolExecutor(max_workers=30)
+    futures = [pool.submit(send, i) for i in range(3000)]
+    while len(acknowledged) < 150:
+        threading.Event().wait(0.01)
+    live_server.kill()
+    for future in futures:
+        future.result()
+    pool.shutdown()
+    assert 150 <= len(acknowledged) < 3000
+
+    live_server.start()  # restarts on the same database and key ring
+    assert live_server.post(SUBMIT, body(-1))[0] == 201
+    rows, events, (count, _, breaks) = stored(database_url)
+    present = {row.public_id for row in rows}
+    assert set(acknowledged) <= present
+    ring = KeyRing.load(instance_path / "keyring.json")
+    for row in rows:  # every stored response is whole: its consent event, its key, its blobs
+        assert events.get(row.id) == 1
+        pii, spi = open_answers(ring, row.survey_id, row.public_id, row.data_key, row.pii, row.spi)
+        assert pii["full_name"].startswith("Person ") and spi["conditions"].startswith("condition ")
+    assert breaks == []

@@ -1,0 +1,55 @@
+import csv
+import io
+import threading
+
+
+from models.crypto import KeyRing
+from surveys import db, disclosures, services, staff
+from surveys.exports import export_stream
+from surveys.notice import Notice
+from tests.web.test_export import SURVEY
+
+
+def test_a_withdrawal_racing_an_export_is_wholly_in_it_or_wholly_out(app, make_survey, client):
+    make_survey(SURVEY)
+    ring = KeyRing.load(app.config["KEYRING_FILE"])
+    receipts = {}
+    with app.app_context():
+        session = db.session()
+        survey = services.get_survey(session, "panel")
+        for i in range(1500):
+            submitted = services.submit(session, ring, survey, {"tag": f"t{i}", "name": f"n{i}", "condition": f"c{i}"},
+                                        {"participate": True, "age_confirmed": True, "spi_disclosure": True},
+                                        source="api", notice=Notice("v", "text"))
+            receipts[f"t{i}"] = submitted.receipt
+        db.commit()
+        d = disclosures.prepare(survey, staff.internal_recipient(session), "care-quality", "tester",
+                                spi_clearance=True)
+        stream = export_stream(app.extensions["surveys.sessions"], ring, d, "csv", "blank")
+        chunks = [next(stream), next(stream)]  # the export is under way: about 500 rows out
+
+        racing = [f"t{i}" for i in range(1000, 1500, 25)] + ["t3"]  # not yet streamed, and already streamed
+        withdrawn = []
+
+        def withdraw():
+            writer = app.test_client()
+            for tag in racing:
+                assert writer.delete("/api/v1/me", headers={"X-Receipt": receipts[tag]}).status_code == 204
+                withdrawn.append(tag)
+
+        thread = threading.Thread(target=withdraw)
+        thread.start()
+        thread.join(timeout=60)
+        assert withdrawn == racing, "the withdrawals waited on the export"
+        chunks.extend(stream)
+
+    rows = {row["tag"]: row for row in csv.DictReader(io.StringIO(b"".join(chunks).decode()))}
+    for tag in racing:
+        if tag in rows:  # wholly in: every answer of theirs, as given
+            number = tag[1:]
+            assert (rows[tag]["name"], rows[tag]["condition"]) == (f"n{number}", f"c{number}")
+    assert all(row["name"] and row["condition"] for row in rows.values())  # no half rows anywhere
+    assert len(rows) == 1500  # the export read one consistent snapshot, taken before they withdrew
+    later = export_stream(app.extensions["surveys.sessions"], ring, d, "csv", "blank")
+    after = {row["tag"] for row in csv.DictReader(io.StringIO(b"".join(later).decode()))}
+    assert not after & set(racing) and len(after) == 1500 - len(racing)  # and wholly out of the next one
