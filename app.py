@@ -1,7 +1,7 @@
 """The composition root: create_app() reads like a table of contents."""
 from flask import Flask
 
-from surveys import api, cli, db, errors, keys, ratelimit, researcher, respond, security, signin
+from surveys import api, benchmark, cli, db, errors, keys, ratelimit, researcher, respond, security, signin
 from surveys.config import instance_path, load_config, require_secrets
 
 
@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(respond.bp)
     app.register_blueprint(researcher.bp)
     app.register_blueprint(api.bp)
+    benchmark.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -36,16 +36,12 @@ class KeyRingError(Exception):
     """The key ring file is missing, unreadable or malformed."""
 
 
-def _aad(*parts: object) -> bytes:
-    return "|".join(["surveys/v1", *map(str, parts)]).encode()
-
-
 def value_aad(survey_id: int, public_id: str, column: str) -> bytes:
-    return _aad("value", survey_id, public_id, column)
+    return f"surveys/v1|value|{survey_id}|{public_id}|{column}".encode()
 
 
 def data_key_aad(survey_id: int, public_id: str) -> bytes:
-    return _aad("data-key", survey_id, public_id)
+    return f"surveys/v1|data-key|{survey_id}|{public_id}".encode()
 
 
 def new_data_key() -> bytes:

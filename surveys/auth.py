@@ -52,7 +52,13 @@ class Passwords:
 
     def __init__(self, time_cost: int = 3, memory_cost: int = 65536, parallelism: int = 4):
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
-        self._dummy = self._hasher.hash(secrets.token_hex(16))
+        self._dummy: str | None = None  # made on first use, not at start: it costs memory_cost
+
+    @property
+    def dummy(self) -> str:
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_hex(16))
+        return self._dummy
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -60,6 +66,6 @@ class Passwords:
     def verify(self, stored: str | None, password: str) -> bool:
         """Constant work whether or not the account exists."""
         try:
-            return self._hasher.verify(stored or self._dummy, password) and stored is not None
+            return self._hasher.verify(stored or self.dummy, password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False

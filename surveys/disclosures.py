@@ -69,6 +69,21 @@ def _decisions(audience: Audience, opt_tp: bool, opt_op: bool, spi: bool) -> dic
     return decide_classes(audience, ConsentState(opt_tp, opt_op, spi))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """For one consent state: which encrypted columns to open, which fields go out, which stay in."""
+    open_columns: tuple[str, ...]
+    disclosed: tuple[str, ...]
+    withheld: dict[str, Withheld]
+
+
+def _plan(fields: tuple[tuple[str, Classification], ...], decisions: dict[Classification, Decision]) -> _Plan:
+    return _Plan(
+        open_columns=tuple(c.value for c in (Classification.PII, Classification.SPI) if decisions[c].disclose),
+        disclosed=tuple(name for name, cls in fields if decisions[cls].disclose),
+        withheld={name: decisions[cls].reason for name, cls in fields if not decisions[cls].disclose})
+
+
 @dataclass
 class DisclosedRow:
     id: int
@@ -87,7 +102,8 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
     table, so they appear in nothing. One SELECT streams all rows: a response erased
     while it runs is either wholly in or wholly out.
     """
-    fields = [(f.name, Classification(f.classification)) for f in d.survey.fields]
+    fields = tuple((f.name, Classification(f.classification)) for f in d.survey.fields)
+    plans: dict[tuple[bool, bool, bool], _Plan] = {}
     query = (select(Response.id, Response.public_id, Response.submitted_at, Response.non_pii, Response.pii,
                     Response.spi, Response.data_key, Response.opt_out_third_party,
                     Response.opt_out_other_purposes, Response.spi_disclosure)
@@ -97,28 +113,21 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
     if limit is not None:
         query = query.limit(limit)
     survey_id = d.survey.id
-    for row in session.execute(query.execution_options(yield_per=batch)):
-        decisions = _decisions(d.audience, row.opt_out_third_party, row.opt_out_other_purposes, row.spi_disclosure)
-        values = dict(row.non_pii or {})
-        need = [cls for cls in (Classification.PII, Classification.SPI)
-                if decisions[cls].disclose and getattr(row, cls.value) is not None]
-        if need:
-            data_key = ring.unwrap(row.data_key, data_key_aad(survey_id, row.public_id))
-            for cls in need:
-                values.update(_json(open_sealed(data_key, getattr(row, cls.value),
-                                                value_aad(survey_id, row.public_id, cls.value))))
-        answers, withheld = {}, {}
-        for name, cls in fields:
-            decision = decisions[cls]
-            if not decision.disclose:
-                withheld[name] = decision.reason
-            elif name in values:
-                answers[name] = values[name]
-        yield DisclosedRow(row.id, row.public_id, row.submitted_at, answers, withheld)
-
-
-def _json(raw: bytes) -> dict:
-    return json.loads(raw)
+    for row_id, public_id, submitted_at, non_pii, pii, spi, wrapped, *flags in session.execute(
+            query.execution_options(yield_per=batch)):
+        plan = plans.get(key := tuple(flags))
+        if plan is None:
+            plan = plans[key] = _plan(fields, _decisions(d.audience, *key))
+        values = non_pii or {}
+        blobs = {"pii": pii, "spi": spi}
+        sealed = [(column, blobs[column]) for column in plan.open_columns if blobs[column] is not None]
+        if sealed:
+            values = dict(values)
+            data_key = ring.unwrap(wrapped, data_key_aad(survey_id, public_id))
+            for column, blob in sealed:
+                values.update(json.loads(open_sealed(data_key, blob, value_aad(survey_id, public_id, column))))
+        answers = {name: values[name] for name in plan.disclosed if name in values}
+        yield DisclosedRow(row_id, public_id, submitted_at, answers, plan.withheld)
 
 
 # -- pseudonyms --------------------------------------------------------------
@@ -208,7 +217,7 @@ class Recorder:
     def _flush(self) -> None:
         if self._pending:
             with self.sessions.begin() as session:
-                session.execute(insert(LedgerRespondent), self._pending)
+                session.execute(insert(LedgerRespondent.__table__), self._pending)
             self._pending = []
 
     def close(self, note: str = "") -> LedgerEntry:

@@ -1,0 +1,52 @@
+"""A benchmark instance: the demo survey with N seeded responses, kept between runs."""
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from bench.data import generate  # noqa: E402
+from models.crypto import KeyRing  # noqa: E402
+from models.response import Response  # noqa: E402
+from surveys import db, services, staff  # noqa: E402
+
+DEFAULT_DIR = Path("/tmp/surveys-bench")
+
+
+def bench_app(directory: Path):
+    app = create_app({"INSTANCE_PATH": str(directory), "TESTING": True, "SECRET_KEY": "bench",
+                      "RATELIMIT_ENABLED": False})
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def ensure_responses(app, count: int, seed: int = 2026) -> None:
+    with app.app_context():
+        session = db.session()
+        survey = services.get_survey(session, "wellbeing-demo")
+        have = session.scalar(select(func.count()).select_from(Response))
+        if not staff.list_recipients(session)[1:]:
+            staff.create_recipient(session, KeyRing.load(app.config["KEYRING_FILE"]), "Bench Partner",
+                                   ["care-quality"], ["wellbeing-demo"])
+            db.commit()
+        if have >= count:
+            return
+        started = time.perf_counter()
+        generate(app.extensions["surveys.engine"], KeyRing.load(app.config["KEYRING_FILE"]), survey, count - have,
+                 seed=seed + have, progress=lambda n: print(f"  generated {have + n:,}", end="\r", file=sys.stderr))
+        print(f"\n  {count - have:,} responses generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report(**figures) -> None:
+    print(json.dumps(figures))
