@@ -53,6 +53,21 @@ def app(instance_path, database_url):
 
 
 @pytest.fixture
+def make_app(instance_path, database_url):
+    """Another app on the same instance (a second server, other settings); its engine is disposed after."""
+    made = []
+
+    def build(**overrides):
+        config = {"TESTING": True, "INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url,
+                  "SECRET_KEY": "test-secret", **overrides}
+        made.append(create_app(config))
+        return made[-1]
+    yield build
+    for other in made:
+        other.extensions["surveys.engine"].dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -26,11 +26,8 @@ def test_hsts_only_over_https(client):
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=63072000")
 
 
-def test_behind_a_trusted_proxy_the_forwarded_scheme_and_address_count(instance_path, database_url):
-    from app import create_app
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url,
-                      "SECRET_KEY": "s", "PROXY_COUNT": 1})
-    response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"})
+def test_behind_a_trusted_proxy_the_forwarded_scheme_and_address_count(app, make_app):
+    response = make_app(PROXY_COUNT=1).test_client().get("/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"})
     assert "Strict-Transport-Security" in response.headers
 
 
@@ -59,13 +56,12 @@ def test_request_bodies_are_capped(app, client):
     assert response.status_code == 413
 
 
-def test_session_cookies_are_httponly_samesite_lax_and_secure_outside_tests(app, client):
+def test_session_cookies_are_httponly_samesite_lax_and_secure_outside_tests(app, client, make_app):
     client.get("/s/wellbeing-demo", headers={"Sec-GPC": "1"})
     page = client.get("/s/wellbeing-demo")
     client.post("/s/wellbeing-demo", data={"csrf_token": csrf_token(page.data), "participate": "y",
                                            "age_confirmed": "y"})
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
-    from app import create_app
-    live = create_app({"INSTANCE_PATH": app.instance_path, "SECRET_KEY": "s", "DATABASE_URL": app.config["DATABASE_URL"]})
+    live = make_app(TESTING=False)
     assert live.config["SESSION_COOKIE_SECURE"] is True and live.config["SESSION_COOKIE_HTTPONLY"] is True

@@ -72,14 +72,12 @@ def test_failed_logins_are_rate_limited(client, make_account):
     assert "Too many failed sign-ins" in throttled.get_data(as_text=True)
 
 
-def test_the_session_cookie_is_httponly_samesite_lax_and_secure_outside_debug(app, client, login):
+def test_the_session_cookie_is_httponly_samesite_lax_and_secure_outside_debug(app, client, login, make_app):
     login()
     cookie = client.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax"
     assert app.config["SESSION_COOKIE_SECURE"] is False  # tests run as TESTING
-    from app import create_app
-    production = create_app({"INSTANCE_PATH": app.instance_path, "SECRET_KEY": "s",
-                             "DATABASE_URL": app.config["DATABASE_URL"]})
+    production = make_app(TESTING=False)
     assert production.config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -202,14 +202,11 @@ def test_the_api_aggregates_suppress_small_cells(client, acme):
 
 
 @pytest.fixture
-def limited_app(instance_path, database_url):
-    from app import create_app
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url,
-                      "SECRET_KEY": "s", "RATELIMIT_SUBMISSIONS": "3 per minute", "RATELIMIT_PER_TOKEN": "2 per minute",
-                      "PASSWORD_HASHING": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+def limited_app(make_app):
+    app = make_app(RATELIMIT_SUBMISSIONS="3 per minute", RATELIMIT_PER_TOKEN="2 per minute",
+                   PASSWORD_HASHING={"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
-    yield app
-    app.extensions["surveys.engine"].dispose()
+    return app
 
 
 def test_submissions_are_rate_limited_per_address_with_retry_after(limited_app):
@@ -241,20 +238,16 @@ def redis_answers() -> bool:
 
 
 @pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
-def test_with_redis_configured_two_apps_share_the_counts(instance_path, database_url):
+def test_with_redis_configured_two_apps_share_the_counts(make_app):
     import secrets as random
-    from app import create_app
-    config = {"TESTING": True, "INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url, "SECRET_KEY": "s",
-              "RATELIMIT_SUBMISSIONS": "2 per minute", "RATELIMIT_KEY_PREFIX": random.token_hex(8),
+    config = {"RATELIMIT_SUBMISSIONS": "2 per minute", "RATELIMIT_KEY_PREFIX": random.token_hex(8),
               "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
-    first, second = create_app(config), create_app(config)  # two servers behind one load balancer
+    first, second = make_app(**config), make_app(**config)  # two servers behind one load balancer
     assert first.test_cli_runner().invoke(args=["init"]).exit_code == 0
     body = {"answers": {"wellbeing": "good"}, "consent": {"participate": True, "age_confirmed": True}}
     url = "/api/v1/surveys/wellbeing-demo/responses"
     statuses = [app.test_client().post(url, json=body).status_code for app in (first, second, first)]
     assert statuses == [201, 201, 429]
-    for app in (first, second):
-        app.extensions["surveys.engine"].dispose()
 
 
 def test_recipients_create_can_give_the_token_an_expiry(app, runner):
