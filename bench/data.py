@@ -41,7 +41,7 @@ def generate(engine: Engine, ring: KeyRing, survey: Survey, count: int, seed: in
     while done < count:
         rows, events = [], []
         for _ in range(min(batch, count - done)):
-            public_id = secrets.token_urlsafe(16)
+            public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
             non_pii, pii, spi = answers(rng)
             sealed = seal_answers(ring, survey.id, public_id, pii, spi)
             consent = {"opt_out_third_party": rng.random() < 0.25, "opt_out_other_purposes": rng.random() < 0.2,

@@ -23,7 +23,7 @@ csrf.exempt(bp)
 def plain_insert(survey_id: int):
     body = json.loads(request.get_data())
     db.session().execute(insert(Response).values(
-        public_id=secrets.token_urlsafe(16), survey_id=survey_id, submitted_at=utcnow(), updated_at=utcnow(),
+        public_id=secrets.token_hex(16), survey_id=survey_id, submitted_at=utcnow(), updated_at=utcnow(),
         receipt_digest=secrets.token_hex(32), non_pii=body.get("answers", {}), data_key=b"",
         opt_out_third_party=False, opt_out_other_purposes=False, spi_disclosure=False, notice_version="bench"))
     db.commit()

@@ -6,12 +6,14 @@ import difflib
 import ipaddress
 import logging
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Integer, cast, func, select, text, update
+from sqlalchemy import Integer, cast, func, insert, select, text, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models import ledger
@@ -199,23 +201,20 @@ def submit(session: Session, ring: KeyRing, survey: Survey, answers: Any, consen
         raise InvalidSubmission("Some answers need attention.", errors)
     record_notice(session, notice.version, notice.text)
     notice_version = notice.version
+    _serialise_submissions(session)
     parts = split_by_class(survey.fields, clean)
-    public_id = secrets.token_urlsafe(16)
+    public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
     sealed = seal_answers(ring, survey.id, public_id, parts[Classification.PII], parts[Classification.SPI])
     receipt, digest = new_receipt()
-    response = Response(
+    # Two plain inserts: the unit of work would cost more than everything else here together.
+    response_id = session.execute(insert(Response).values(
         public_id=public_id, survey_id=survey.id, receipt_digest=digest,
         non_pii=parts[Classification.NON_PII], pii=sealed.pii, spi=sealed.spi, data_key=sealed.data_key,
         notice_version=notice_version, client_ip=client.ip, user_agent=client.user_agent,
-        referrer=client.referrer, **choices.choices,
-    )
-    response.events.append(ConsentEvent(
-        source=source, changes=choices.choices, notice_version=notice_version,
-        note="The browser sent a Global Privacy Control signal." if gpc else "",
-    ))
-    _serialise_submissions(session)
-    session.add(response)
-    session.flush()
+        referrer=client.referrer, **choices.choices).returning(Response.id)).scalar_one()
+    session.execute(insert(ConsentEvent).values(
+        response_id=response_id, source=source, changes=choices.choices, notice_version=notice_version,
+        note="The browser sent a Global Privacy Control signal." if gpc else ""))
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
     return Submitted(public_id=public_id, receipt=receipt)
 
@@ -359,11 +358,20 @@ def clear_erased_residue(session: Session) -> None:
 
 # -- privacy notices --------------------------------------------------------------
 
+_recorded_notices: "weakref.WeakKeyDictionary[Engine, set[str]]" = weakref.WeakKeyDictionary()
+
+
 def record_notice(session: Session, version: str, text: str) -> None:
-    """Keep each notice text the first time it is shown, to tell returning respondents what changed."""
+    """Keep each notice text the first time it is shown, to tell returning respondents what changed.
+    Versions are never deleted, so each process remembers which ones its database already holds."""
+    known = _recorded_notices.setdefault(session.get_bind(), set())
+    if version in known:
+        return
     if session.scalar(select(NoticeVersion.id).where(NoticeVersion.version == version)) is None:
         session.add(NoticeVersion(version=version, text=text))
         session.flush()
+    else:
+        known.add(version)
 
 
 def notice_changes(session: Session, given_under: str, current_version: str, current_text: str) -> list[str] | None:
