@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Integer, cast, func, insert, select, text, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import ledger
 from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
@@ -72,7 +72,7 @@ class StrandedData(DomainError):
 # -- surveys -----------------------------------------------------------------
 
 def get_survey(session: Session, slug: str) -> Survey:
-    survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    survey = session.scalar(select(Survey).where(Survey.slug == slug).options(joinedload(Survey.fields)))
     if survey is None:
         raise SurveyNotFound(f"There is no survey {slug!r}.")
     return survey

@@ -1,5 +1,6 @@
 """The privacy notice: a file whose first line names its version."""
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -14,6 +15,13 @@ class Notice:
 
 
 def read_notice(path: Path) -> Notice:
+    stat = path.stat()
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read(path: Path, _mtime: int, _size: int) -> Notice:
+    """Read again only when the file changes."""
     first, _, rest = path.read_text(encoding="utf-8").partition("\n")
     key, _, version = first.partition(":")
     if key.strip().lower() != "version" or not version.strip():
