@@ -19,6 +19,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso_utc(value: datetime) -> str:
+    """How every payload writes a time: seconds, UTC, with a Z."""
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in and out; SQLite would otherwise hand back naive ones."""
     impl = DateTime(timezone=True)

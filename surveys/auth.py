@@ -2,7 +2,6 @@
 Each secret is random, shown once, and stored only as a SHA-256 digest."""
 import base64
 import hashlib
-import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -41,10 +40,6 @@ def new_token() -> tuple[str, str]:
 def new_session_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     return token, digest(token)
-
-
-def same_digest(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 class Passwords:

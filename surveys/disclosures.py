@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from models import ledger
+from models.base import iso_utc
 from models.crypto import KeyRing, data_key_aad, open_sealed, value_aad
 from models.disclosure import Audience, ConsentState, Decision, Withheld, decide_classes
 from models.ledger import LedgerEntry, LedgerRespondent, RespondentsDigest
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 DROP_WITHHELD = "drop"    # leave out respondents with anything withheld
 BLANK_WITHHELD = "blank"  # leave withheld cells empty
-MODES = (BLANK_WITHHELD, DROP_WITHHELD)
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,6 @@ class Disclosure:
     purpose: str
     actor: str
     audience: Audience
-
-    @property
-    def third_party(self) -> bool:
-        return not self.recipient.is_internal
 
 
 def prepare(survey: Survey, recipient: Recipient, purpose: str, actor: str, spi_clearance: bool = False) -> Disclosure:
@@ -91,16 +87,18 @@ class DisclosedRow:
     submitted_at: datetime
     answers: dict[str, Any]
     withheld: dict[str, Withheld]
+    #: Left out whole (drop mode, something withheld): nothing of it was decrypted.
+    dropped: bool = False
 
 
 def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: int = 0,
-                   limit: int | None = None, since: datetime | None = None,
+                   limit: int | None = None, since: datetime | None = None, mode: str = BLANK_WITHHELD,
                    batch: int = 2000) -> Iterator[DisclosedRow]:
     """Each response of the survey, in submission order, with only what the rule admits.
 
-    Blobs of a withheld class are never decrypted. Erased responses are gone from the
-    table, so they appear in nothing. One SELECT streams all rows: a response erased
-    while it runs is either wholly in or wholly out.
+    Blobs of a withheld class are never decrypted, nor any blob of a respondent that drop
+    mode leaves out. Erased responses are gone from the table, so they appear in nothing.
+    One SELECT streams all rows: a response erased while it runs is either wholly in or out.
     """
     fields = tuple((f.name, Classification(f.classification)) for f in d.survey.fields)
     plans: dict[tuple[bool, bool, bool], _Plan] = {}
@@ -118,6 +116,9 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
         plan = plans.get(key := tuple(flags))
         if plan is None:
             plan = plans[key] = _plan(fields, _decisions(d.audience, *key))
+        if plan.withheld and mode == DROP_WITHHELD:
+            yield DisclosedRow(row_id, public_id, submitted_at, {}, plan.withheld, dropped=True)
+            continue
         values = non_pii or {}
         blobs = {"pii": pii, "spi": spi}
         sealed = [(column, blobs[column]) for column in plan.open_columns if blobs[column] is not None]
@@ -161,22 +162,22 @@ def consent_groups(session: Session, survey: Survey) -> list[tuple[bool, bool, b
 
 
 def preview(session: Session, d: Disclosure, mode: str) -> Preview:
-    """What an export would send, counted from consent alone: no answer is read."""
+    """What an export would send, counted from consent alone: no answer is read. The same
+    plans as disclosed_rows decide what is withheld and who drop mode leaves out."""
+    fields = tuple((f.name, Classification(f.classification)) for f in d.survey.fields)
     withheld: dict[str, Counter] = defaultdict(Counter)
     total = going_out = 0
     for opt_tp, opt_op, spi, count in consent_groups(session, d.survey):
-        decisions = _decisions(d.audience, opt_tp, opt_op, spi)
+        plan = _plan(fields, _decisions(d.audience, opt_tp, opt_op, spi))
         total += count
-        refused = [(f.name, decisions[Classification(f.classification)]) for f in d.survey.fields
-                   if not decisions[Classification(f.classification)].disclose]
-        for name, decision in refused:
-            withheld[name][decision.reason.explanation] += count
-        if not (refused and mode == DROP_WITHHELD):
+        for name, reason in plan.withheld.items():
+            withheld[name][reason.explanation] += count
+        if not (plan.withheld and mode == DROP_WITHHELD):
             going_out += count
     withdrawn = session.scalar(select(func.count()).select_from(Erasure).where(
         Erasure.survey_id == d.survey.id, Erasure.reason == "withdrawn"))
     return Preview(total=total, going_out=going_out, withdrawn=withdrawn, dropped=total - going_out,
-                   withheld={f.name: dict(withheld[f.name]) for f in d.survey.fields if f.name in withheld})
+                   withheld={name: dict(withheld[name]) for name, _ in fields if name in withheld})
 
 
 # -- recording ---------------------------------------------------------------
@@ -210,7 +211,7 @@ class Recorder:
         if len(self._pending) >= 5000:
             self._flush()
 
-    def withheld_only(self, row: DisclosedRow) -> None:
+    def dropped(self, row: DisclosedRow) -> None:
         for name, reason in row.withheld.items():
             self.withheld[name][reason.value] += 1
 
@@ -244,10 +245,6 @@ def record(sessions: sessionmaker, entry: LedgerEntry) -> LedgerEntry:
 
 # -- API pages and revocations ---------------------------------------------------
 
-def _timestamp(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def api_page(sessions: sessionmaker, ring: KeyRing, d: Disclosure, *, after: int, limit: int,
              since: datetime | None, cursor_for: Callable[[int], str]) -> bytes:
     """One page of the responses API as the JSON bytes sent, recorded in the ledger first."""
@@ -259,7 +256,7 @@ def api_page(sessions: sessionmaker, ring: KeyRing, d: Disclosure, *, after: int
     data = []
     for row in page:
         recorder.respondent(row)
-        data.append({"respondent": name(row.public_id), "submitted_at": _timestamp(row.submitted_at),
+        data.append({"respondent": name(row.public_id), "submitted_at": iso_utc(row.submitted_at),
                      "answers": row.answers, "withheld": list(row.withheld)})
     body = {"survey": d.survey.slug, "purpose": d.purpose, "data": data,
             "next_cursor": cursor_for(page[-1].id) if more else None}
@@ -287,7 +284,7 @@ def revocations(session: Session, ring: KeyRing, survey: Survey, recipient: Reci
     found = [(at, public_id, "withdrawn") for public_id, at in session.execute(erased)]
     found += [(at, public_id, "narrowed") for public_id, at, changes in session.execute(changed)
               if any(changes.get(key) is value for key, value in NARROWING)]
-    return [{"respondent": name(public_id), "at": _timestamp(at), "change": kind}
+    return [{"respondent": name(public_id), "at": iso_utc(at), "change": kind}
             for at, public_id, kind in sorted(found)]
 
 

@@ -8,10 +8,11 @@ from typing import Iterator
 
 from sqlalchemy.orm import sessionmaker
 
+from models.base import iso_utc
 from models.crypto import KeyRing
 from models.survey import Survey
 
-from .disclosures import DROP_WITHHELD, Disclosure, Recorder, aggregate, disclosed_rows, respondent_key
+from .disclosures import Disclosure, Recorder, aggregate, disclosed_rows, respondent_key
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 500
@@ -70,10 +71,6 @@ class JsonLinesWriter:
 WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter}
 
 
-def timestamp(value) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str) -> Iterator[bytes]:
     """The export as chunks of bytes, in constant memory; its ledger entry is appended when the
     stream ends, with the digest of exactly what was produced (and a note if it was cut short)."""
@@ -84,12 +81,12 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
     try:
         name = respondent_key(read, ring, d.recipient)
         lines = [writer.header()]
-        for row in disclosed_rows(read, ring, d):
-            if row.withheld and mode == DROP_WITHHELD:
-                recorder.withheld_only(row)
+        for row in disclosed_rows(read, ring, d, mode=mode):
+            if row.dropped:
+                recorder.dropped(row)
                 continue
             recorder.respondent(row)
-            lines.append(writer.row(name(row.public_id), timestamp(row.submitted_at), row.answers,
+            lines.append(writer.row(name(row.public_id), iso_utc(row.submitted_at), row.answers,
                                     list(row.withheld)))
             if len(lines) >= CHUNK_ROWS:
                 yield recorder.data("".join(lines).encode())

@@ -39,7 +39,8 @@ class DomainError(Exception):
         self.errors = errors or {}
 
 
-class SurveyNotFound(DomainError):
+class NotFound(DomainError):
+    """No such survey, response, recipient or token."""
     status, code = 404, "not_found"
 
 
@@ -56,10 +57,6 @@ class NotEligible(DomainError):
     response is erased)."""
     status, code = 403, "not_eligible"
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, erased: bool = False):
-        super().__init__(message, errors)
-        self.erased = erased
-
 
 class UnknownReceipt(DomainError):
     status, code = 401, "unknown_receipt"
@@ -72,9 +69,11 @@ class StrandedData(DomainError):
 # -- surveys -----------------------------------------------------------------
 
 def get_survey(session: Session, slug: str) -> Survey:
-    survey = session.scalar(select(Survey).where(Survey.slug == slug).options(joinedload(Survey.fields)))
+    """The survey with its fields loaded, so what is built from it outlives the session."""
+    survey = session.execute(select(Survey).where(Survey.slug == slug).options(joinedload(Survey.fields))
+                             ).unique().scalar_one_or_none()
     if survey is None:
-        raise SurveyNotFound(f"There is no survey {slug!r}.")
+        raise NotFound(f"There is no survey {slug!r}.")
     return survey
 
 
@@ -246,13 +245,17 @@ class RespondentRecord:
     disclosures: list[dict[str, Any]]
 
 
-def respondent_record(session: Session, ring: KeyRing, response: Response) -> RespondentRecord:
-    """Everything the respondent gave, decrypted for them alone."""
-    survey = session.get(Survey, response.survey_id)
+def own_answers(ring: KeyRing, survey: Survey, response: Response) -> dict[str, Any]:
+    """What the respondent gave, decrypted for them alone, in the survey's order."""
     pii, spi = open_answers(ring, survey.id, response.public_id, response.data_key, response.pii, response.spi)
     given = {**response.non_pii, **pii, **spi}
-    answers = {field.name: given[field.name] for field in survey.fields if field.name in given}
-    return RespondentRecord(survey=survey, response=response, answers=answers,
+    return {field.name: given[field.name] for field in survey.fields if field.name in given}
+
+
+def respondent_record(session: Session, ring: KeyRing, response: Response) -> RespondentRecord:
+    """Everything the respondent gave, and every disclosure that included them."""
+    survey = session.get(Survey, response.survey_id)
+    return RespondentRecord(survey=survey, response=response, answers=own_answers(ring, survey, response),
                             disclosures=ledger.disclosures_of(session, response.public_id))
 
 
@@ -303,13 +306,13 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
     if whole:
         merged = answers
     else:
-        merged = {**respondent_record(session, ring, response).answers, **answers}
+        merged = {**own_answers(ring, survey, response), **answers}
         merged = {name: value for name, value in merged.items() if value is not None}
     clean, errors = check_answers(survey.fields, merged, from_text=from_text)
     if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
         erase(session, response, "minor", actor)
         raise NotEligible(f"This survey is for people aged {survey.min_age} or over, so your response has been "
-                          "erased.", erased=True)
+                          "erased.")
     if errors:
         raise InvalidSubmission("Some answers need attention.", errors)
     parts = split_by_class(survey.fields, clean)
@@ -337,7 +340,7 @@ def expired_responses(session: Session, now: datetime | None = None, batch: int 
 def find_by_public_id(session: Session, public_id: str) -> Response:
     response = session.scalar(select(Response).where(Response.public_id == public_id.strip()))
     if response is None:
-        raise SurveyNotFound("No response has that id; it may already be erased.")
+        raise NotFound("No response has that id; it may already be erased.")
     return response
 
 

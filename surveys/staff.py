@@ -17,8 +17,8 @@ from models.definition import PURPOSE
 from models.recipient import INTERNAL, ApiToken, Recipient, RecipientPurpose
 from models.survey import Survey
 
-from .auth import Passwords, digest, new_session_token, new_token, same_digest
-from .services import DomainError, InvalidSubmission, SurveyNotFound
+from .auth import Passwords, digest, new_session_token, new_token
+from .services import DomainError, InvalidSubmission, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def list_recipients(session: Session) -> list[Recipient]:
 def get_recipient(session: Session, recipient_id: int) -> Recipient:
     recipient = session.get(Recipient, recipient_id)
     if recipient is None:
-        raise SurveyNotFound("There is no such recipient.")
+        raise NotFound("There is no such recipient.")
     return recipient
 
 
@@ -197,7 +197,7 @@ def issue_token(session: Session, recipient: Recipient, expires_at: datetime | N
 def revoke_token(session: Session, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise SurveyNotFound("There is no such token.")
+        raise NotFound("There is no such token.")
     token.revoked_at = token.revoked_at or utcnow()
     session.flush()
     log.info("token %s… of %s revoked", token.hint, token.recipient.name)
@@ -208,9 +208,10 @@ def recipient_for_token(session: Session, bearer: str) -> Recipient | None:
     """The live token's recipient, or None: unknown, revoked and expired tokens alike."""
     if not bearer or len(bearer) > 200:
         return None
-    wanted = digest(bearer)
-    token = session.scalar(select(ApiToken).where(ApiToken.digest == wanted))
-    if token is None or not same_digest(token.digest, wanted):
+    # Looked up by the SHA-256 of what was sent: the database compares digests, so timing can
+    # reveal at most a digest prefix, never the token.
+    token = session.scalar(select(ApiToken).where(ApiToken.digest == digest(bearer)))
+    if token is None:
         return None
     now = utcnow()
     if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):

@@ -1,21 +1,18 @@
 """JSON shapes of the API, in one place."""
-from datetime import datetime
 from typing import Any
 
+from models.base import iso_utc
+
 from ..services import RespondentRecord
-
-
-def timestamp(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def respondent_record(record: RespondentRecord) -> dict[str, Any]:
     return {
         "survey": record.survey.slug,
-        "submitted_at": timestamp(record.response.submitted_at),
+        "submitted_at": iso_utc(record.response.submitted_at),
         "answers": record.answers,
         "consent": record.response.consent,
-        "disclosures": [{"at": timestamp(d["at"]), "recipient": d["recipient"], "purpose": d["purpose"],
+        "disclosures": [{"at": iso_utc(d["at"]), "recipient": d["recipient"], "purpose": d["purpose"],
                          "fields": d["fields"]} for d in record.disclosures],
     }
 
@@ -35,7 +32,7 @@ def respondent_export(record: RespondentRecord) -> dict[str, Any]:
         "purpose": survey.purpose,
         "questions": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification,
                        "answer": record.answers.get(f.name)} for f in survey.fields],
-        "consent_history": [{"at": timestamp(e.at), "source": e.source, "changes": e.changes,
+        "consent_history": [{"at": iso_utc(e.at), "source": e.source, "changes": e.changes,
                              "notice_version": e.notice_version, "note": e.note} for e in response.events],
         "notice_version": response.notice_version,
         "request": {"ip_truncated": response.client_ip, "user_agent": response.user_agent,

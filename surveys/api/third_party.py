@@ -5,11 +5,12 @@ from functools import wraps
 
 from flask import Response, current_app, g, jsonify, request
 
+from models.base import iso_utc
 from models.crypto import CryptoError, open_token, seal_token
 
 from .. import db, disclosures, services, staff
 from ..keys import keyring
-from ..exports import aggregate_release, timestamp
+from ..exports import aggregate_release
 from ..ratelimit import limiter, per_token, token_key
 from . import bp, serializers
 
@@ -127,4 +128,4 @@ def revocations(slug: str):
         raise staff.Forbidden(f"The survey {slug!r} is not shared with {g.recipient.name}.")
     since = _since()
     found = disclosures.revocations(db.session(), keyring(), survey, g.recipient, since)
-    return jsonify(survey=slug, since=timestamp(since) if since else None, data=found)
+    return jsonify(survey=slug, since=iso_utc(since) if since else None, data=found)

@@ -15,6 +15,13 @@ from . import bp, openapi, serializers
 csrf.exempt(bp)
 
 
+def only_keys(body: dict, allowed: tuple[str, ...]) -> None:
+    unknown = {key: [f"Unknown key; send {' and/or '.join(allowed)}."] for key in body if key not in allowed}
+    if unknown or not body:
+        raise services.InvalidSubmission("The body has unknown keys." if unknown else "The body is empty.",
+                                         unknown or {"body": [f"Expected {' and/or '.join(allowed)}."]})
+
+
 def json_body() -> dict:
     if request.mimetype != "application/json":
         abort(415, "Send the body as JSON with Content-Type: application/json.")
@@ -32,9 +39,7 @@ def json_body() -> dict:
 def submit_response(slug: str):
     survey = services.get_open_survey(db.session(), slug)
     body = json_body()
-    unknown = {key: ["Unknown key; send answers and consent."] for key in body if key not in ("answers", "consent")}
-    if unknown:
-        raise services.InvalidSubmission("The body has unknown keys.", unknown)
+    only_keys(body, ("answers", "consent"))
     submitted = services.submit(
         db.session(), keyring(), survey, body.get("answers", {}), body.get("consent"),
         source="api", notice=current_notice(), client=client_info(), gpc=gpc_signal())
@@ -55,10 +60,7 @@ def me():
 @bp.patch("/me")
 def update_me():
     response, body = _me(), json_body()
-    unknown = {key: ["Unknown key; send answers and/or consent."] for key in body if key not in ("answers", "consent")}
-    if unknown or not body:
-        raise services.InvalidSubmission("Send answers and/or consent to change.", unknown or {
-            "body": ["Expected answers and/or consent."]})
+    only_keys(body, ("answers", "consent"))
     changes, errors = check_consent_change(body.get("consent", {}))
     if errors:
         raise services.InvalidSubmission("Some consent choices need attention.", errors)

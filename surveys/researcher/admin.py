@@ -43,7 +43,7 @@ def recipients():
 def recipient(recipient_id: int):
     session = db.session()
     found = staff.get_recipient(session, recipient_id)
-    form = RecipientForm(obj=None).fill(services.list_surveys(session))
+    form = RecipientForm().fill(services.list_surveys(session))
     if form.validate_on_submit():
         try:
             staff.update_recipient(session, found, form.purpose_list(), form.surveys.data or [])
@@ -91,7 +91,7 @@ def erase():
         session = db.session()
         try:
             response = services.find_by_public_id(session, form.public_id.data)
-        except services.SurveyNotFound as exc:
+        except services.NotFound as exc:
             form.public_id.errors = [exc.message]
         else:
             services.erase(session, response, form.reason.data, current_user.email)

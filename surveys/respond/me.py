@@ -29,7 +29,7 @@ def _signed_in():
         return None
     try:
         response = services.find_by_public_id(db.session(), me["id"])
-    except services.SurveyNotFound:
+    except services.NotFound:
         session.pop("me", None)
         return None
     me["seen"] = time.time()
@@ -90,9 +90,9 @@ def consent_change(response):
 @bp.route("/me/answers", methods=["GET", "POST"])
 @me_required
 def correct(response):
-    data = services.respondent_record(db.session(), keyring(), response)
-    fields = data.survey.fields
-    given = {PREFIX + f.name: as_form_text(f, data.answers.get(f.name)) for f in fields}
+    survey = db.session().get(Survey, response.survey_id)
+    fields, answers = survey.fields, services.own_answers(keyring(), survey, response)
+    given = {PREFIX + f.name: as_form_text(f, answers.get(f.name)) for f in fields}
     # Prefilled only when shown: on a post, an unticked checkbox group sends nothing and must mean "none".
     form = answers_form(fields)(data=given if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -102,13 +102,13 @@ def correct(response):
         except services.NotEligible as exc:
             db.commit()  # a minor's response is erased
             session.pop("me", None)
-            return render_template("respond/refused.html", survey=data.survey, message=exc.message), 403
+            return render_template("respond/refused.html", survey=survey, message=exc.message), 403
         except services.InvalidSubmission as exc:
             show_errors(form, exc.errors)
         else:
             db.commit()
             return redirect(url_for(".record"))
-    return render_template("respond/me_answers.html", survey=data.survey, form=form, prefix=PREFIX)
+    return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX)
 
 
 @bp.get("/me/download")

@@ -55,7 +55,7 @@ def calls_in(path: Path) -> dict[str, set[str]]:
 
 def test_only_one_function_reads_answers_for_disclosure():
     """Decrypting answers and deciding disclosure happen in disclosures.disclosed_rows; the one
-    other reader of answers is the respondent's own record."""
+    other reader of answers is the respondent's own view of them."""
     readers = {}
     for path in (ROOT / "surveys").rglob("*.py"):
         for function, names in calls_in(path).items():
@@ -66,5 +66,5 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/disclosures.py:_decisions": ["decide_classes"],
         "surveys/disclosures.py:disclosed_rows": ["open_sealed", "unwrap"],
         "surveys/disclosures.py:respondent_key": ["unwrap"],
-        "surveys/services.py:respondent_record": ["open_answers"],
+        "surveys/services.py:own_answers": ["open_answers"],
     }

@@ -164,3 +164,13 @@ def test_request_metadata_is_kept_as_non_pii_with_the_address_truncated(app, sub
                                         ("not an address", None)])
 def test_addresses_are_truncated_to_a_network(addr, kept):
     assert services.describe_client(addr, None, None).ip == kept
+
+
+def test_with_truncation_configured_off_the_whole_address_is_kept(app, make_app):
+    client = make_app(TRUNCATE_IP=False).test_client()
+    response = client.post(f"/api/v1/surveys/{DEMO}/responses", environ_base={"REMOTE_ADDR": "203.0.113.77"},
+                           json={"answers": GOOD, "consent": {"participate": True, "age_confirmed": True}})
+    from models.response import Response
+    with client.application.app_context():
+        row = db.session().query(Response).filter_by(public_id=response.get_json()["id"]).one()
+        assert row.client_ip == "203.0.113.77"

@@ -130,3 +130,18 @@ def test_a_change_that_would_strand_answers_is_refused_once_responses_exist(runn
 def test_a_missing_file_is_a_clear_error(runner, tmp_path):
     result = runner.invoke(args=["surveys", "load", str(tmp_path / "absent.yaml")])
     assert result.exit_code != 0 and "absent.yaml" in result.output
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="checks the default SQLite location")
+def test_the_key_ring_can_live_outside_the_instance_folder(tmp_path):
+    ring = tmp_path / "secrets" / "ring.json"
+    env = {**os.environ, "SURVEYS_INSTANCE_PATH": str(tmp_path / "inst"), "SURVEYS_KEYRING_FILE": str(ring)}
+    env.pop("SURVEYS_DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(ring.stat().st_mode) == 0o600
+    assert not (tmp_path / "inst" / "keyring.json").exists()
+    served = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "routes"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert served.returncode == 0, served.stderr  # it starts with the ring where it was told to look

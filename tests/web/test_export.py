@@ -235,3 +235,16 @@ fields:
     with app.app_context():
         entry = db.session().scalars(select(LedgerEntry)).one()
         assert entry.action == "aggregate" and entry.payload_digest == hashlib.sha256(data).hexdigest()
+
+
+def test_respondents_left_out_in_drop_mode_are_never_decrypted(app, client, login, make_recipient, panel,
+                                                               monkeypatch):
+    from surveys import disclosures
+    opened = []
+    real = disclosures.open_sealed
+    monkeypatch.setattr(disclosures, "open_sealed", lambda key, blob, aad: opened.append(aad) or real(key, blob, aad))
+    make_recipient("Acme", surveys=("panel",))
+    login()
+    rows = csv_rows(download(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality", mode="drop"))
+    assert len(rows) == 2
+    assert len(opened) == 4  # the two that go out, PII and SPI each; the six left out, nothing

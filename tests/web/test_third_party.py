@@ -256,3 +256,24 @@ def test_recipients_create_can_give_the_token_an_expiry(app, runner):
     with app.app_context():
         expires = db.session().scalar(select(ApiToken.expires_at))
         assert timedelta(days=6) < expires - utcnow() <= timedelta(days=7)
+
+
+def test_a_page_holds_100_responses_unless_told_otherwise(app, client, make_recipient, make_survey, submit):
+    make_survey("slug: many\ntitle: M\npurpose: p\nfields:\n  - {name: q, type: integer, classification: non_pii}\n")
+    token = make_recipient("Many", purposes=("p",), surveys=("many",))
+    for i in range(101):
+        assert submit("many", {"q": i}).status_code == 201
+    first = client.get("/api/v1/surveys/many/responses?purpose=p", headers=bearer(token)).get_json()
+    assert [item["answers"]["q"] for item in first["data"]] == list(range(100))
+    rest = client.get(f"/api/v1/surveys/many/responses?purpose=p&cursor={first['next_cursor']}",
+                      headers=bearer(token)).get_json()
+    assert [item["answers"]["q"] for item in rest["data"]] == [100] and rest["next_cursor"] is None
+
+
+def test_the_suppression_threshold_k_is_configurable(make_app, make_recipient, panel):  # noqa: F811
+    app = make_app(AGGREGATE_K=3)
+    token = make_recipient("Kay", surveys=("panel",))
+    body = app.test_client().get("/api/v1/surveys/panel/aggregates?purpose=care-quality",
+                                 headers=bearer(token)).get_json()
+    assert body["k"] == 3 and body["respondents"] == 8  # 8 would be suppressed under the default 11
+    assert body["fields"]["tag"]["suppressed"] is False and body["fields"]["tag"]["answered"] == 8
