@@ -115,7 +115,9 @@ keys_group = AppGroup("keys", help="The key ring that protects stored answers.")
 def rotate_command():
     """Make a new key current and re-wrap every response's data key under it."""
     path = current_app.config["KEYRING_FILE"]
-    ring = keyring()
+    # A copy from disk, never the ring the running app shares: until the new key is saved,
+    # nothing may be wrapped under it.
+    ring = KeyRing.load(path)
     old = ring.current
     new = ring.rotate()
     # The ring is saved first, with the old keys kept, so every row stays readable

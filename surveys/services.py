@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Integer, cast, func, insert, select, text, update
+from sqlalchemy import Integer, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload
 
@@ -398,11 +398,15 @@ def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: 
     if not rows:
         return after_id, 0
     changed = [
-        {"id": row.id, "data_key": ring.rewrap(row.data_key, data_key_aad(row.survey_id, row.public_id))}
+        {"row": row.id, "wrapped": ring.rewrap(row.data_key, data_key_aad(row.survey_id, row.public_id))}
         for row in rows
     ]
-    session.execute(update(Response), changed)
-    return rows[-1].id, len(changed)
+    # Plain executemany: a response erased since the batch was read just matches nothing,
+    # where the ORM's bulk update would abort the whole rotation.
+    table = Response.__table__
+    result = session.execute(update(table).where(table.c.id == bindparam("row"))
+                             .values(data_key=bindparam("wrapped")), changed)
+    return rows[-1].id, result.rowcount if result.rowcount >= 0 else len(changed)
 
 
 # -- staff overview -------------------------------------------------------------

@@ -128,3 +128,21 @@ def test_consent_is_current_state_plus_an_event_with_the_notice_version(app, sub
         assert event.changes == row.consent and "Global Privacy Control" in event.note
         assert json.loads(json.dumps(row.non_pii)) == {"wellbeing": "good"}
         assert row.pii is None and row.spi is None
+
+
+def test_a_withdrawal_during_key_rotation_does_not_stop_it(app, client, submit, runner, monkeypatch):
+    receipts = [submit(DEMO, {"full_name": f"P{i}", "wellbeing": "good"}).get_json()["receipt"] for i in range(5)]
+    real, withdrew = KeyRing.rewrap, []
+
+    def rewrap_while_someone_withdraws(ring, wrapped, aad):
+        if not withdrew:  # after the batch was read, before it is written
+            withdrew.append(app.test_client().delete("/api/v1/me", headers={"X-Receipt": receipts[-1]}).status_code)
+        return real(ring, wrapped, aad)
+
+    monkeypatch.setattr(KeyRing, "rewrap", rewrap_while_someone_withdraws)
+    result = runner.invoke(args=["keys", "rotate"])
+    assert withdrew == [204]
+    assert result.exit_code == 0, result.output
+    assert "re-wrapped 4 data key(s)" in result.output
+    for receipt in receipts[:-1]:
+        assert client.get("/api/v1/me", headers={"X-Receipt": receipt}).status_code == 200
