@@ -213,10 +213,8 @@ def purge_command():
         expired = services.expired_responses(session)
         if not expired:
             break
-        for response in expired:
-            services.erase(session, response, "retention", "system:retention")
+        total += sum(services.erase(session, response, "retention", "system:retention") for response in expired)
         session.commit()
-        total += len(expired)
     services.clear_erased_residue(session)
     click.echo(f"erased {total} response(s) past their retention period")
 
@@ -233,7 +231,8 @@ def erase_command(public_id: str, reason: str, actor: str):
     """Erase one response now; the ledger records that it happened, never what it held."""
     session = db.session()
     try:
-        services.erase(session, services.find_by_public_id(session, public_id), reason, actor)
+        if not services.erase(session, services.find_by_public_id(session, public_id), reason, actor):
+            raise services.NotFound("That response was erased a moment ago.")
     except services.DomainError as exc:
         _fail(exc.message)
     session.commit()

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Integer, bindparam, cast, func, insert, select, text, update
+from sqlalchemy import Integer, bindparam, cast, delete, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload
 
@@ -280,16 +280,26 @@ def change_consent(session: Session, response: Response, changes: dict[str, bool
 ERASURE_REASONS = ("withdrawn", "minor", "retention", "staff")
 
 
-def erase(session: Session, response: Response, reason: str, actor: str) -> None:
+def erase(session: Session, response: Response, reason: str, actor: str) -> bool:
     """Crypto-shred and delete one response: its data key goes with the row, so any copy of its
-    blobs is unreadable. What remains is that it happened — in erasures and the ledger — never what it held."""
+    blobs is unreadable. What remains is that it happened — in erasures and the ledger — never what it held.
+
+    The row is deleted first, which takes the write lock: when two erasures of one response race
+    (a double-clicked withdrawal, a withdrawal during a retention purge), the second deletes
+    nothing and returns False instead of recording the erasure twice."""
     assert reason in ERASURE_REASONS
-    survey = session.get(Survey, response.survey_id)
-    session.add(Erasure(survey_id=survey.id, public_id=response.public_id, reason=reason))
-    ledger.append_erasure(session, survey.slug, response.public_id, reason, actor)
-    session.delete(response)
+    public_id, survey_id = response.public_id, response.survey_id
+    deleted = session.execute(delete(Response).where(Response.id == response.id)).rowcount
+    if response in session:
+        session.expunge(response)
+    if not deleted:
+        return False
+    survey = session.get(Survey, survey_id)
+    session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason))
+    ledger.append_erasure(session, survey.slug, public_id, reason, actor)
     session.flush()
-    log.info("response %s erased (%s) by %s", response.public_id, reason, actor)
+    log.info("response %s erased (%s) by %s", public_id, reason, actor)
+    return True
 
 
 def update_answers(session: Session, ring: KeyRing, response: Response, answers: Any, *, whole: bool,

@@ -79,7 +79,8 @@ def update_me():
 
 @bp.delete("/me")
 def delete_me():
-    services.erase(db.session(), _me(), "withdrawn", "respondent")
+    if not services.erase(db.session(), _me(), "withdrawn", "respondent"):
+        raise services.UnknownReceipt("That response is already erased.")
     db.commit()
     services.clear_erased_residue(db.session())
     return "", 204

@@ -94,8 +94,10 @@ def erase():
         except services.NotFound as exc:
             form.public_id.errors = [exc.message]
         else:
-            services.erase(session, response, form.reason.data, current_user.email)
-            db.commit()
-            services.clear_erased_residue(session)
-            done = form.public_id.data.strip()
+            if services.erase(session, response, form.reason.data, current_user.email):
+                db.commit()
+                services.clear_erased_residue(session)
+                done = form.public_id.data.strip()
+            else:
+                form.public_id.errors = ["That response was erased a moment ago."]
     return render_template("researcher/erase.html", form=form, done=done)

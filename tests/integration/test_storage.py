@@ -146,3 +146,17 @@ def test_a_withdrawal_during_key_rotation_does_not_stop_it(app, client, submit, 
     assert "re-wrapped 4 data key(s)" in result.output
     for receipt in receipts[:-1]:
         assert client.get("/api/v1/me", headers={"X-Receipt": receipt}).status_code == 200
+
+
+def test_erasing_what_another_request_just_erased_is_a_no_op_not_an_error(app, submit, count_rows):
+    public_id = submit(DEMO, {"full_name": "Ann", "wellbeing": "good"}).get_json()["id"]
+    sessions = app.extensions["surveys.sessions"]
+    with app.app_context(), sessions() as first, sessions() as second:
+        mine = services.find_by_public_id(first, public_id)
+        theirs = services.find_by_public_id(second, public_id)  # both found it before either erased it
+        assert services.erase(second, theirs, "withdrawn", "respondent") is True
+        second.commit()
+        assert services.erase(first, mine, "retention", "system:retention") is False
+        first.commit()
+    assert count_rows("responses") == 0 and count_rows("erasures") == 1
+    assert count_rows("ledger_entries") == 1  # one erasure, recorded once
