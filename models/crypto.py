@@ -55,11 +55,14 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 
 def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    return _open(AESGCM(key), blob, aad)
+
+
+def _open(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
     if len(blob) < 1 + _NONCE_BYTES + 16 or blob[0] != FORMAT_VERSION:
         raise CryptoError("unknown ciphertext format")
-    nonce, body = blob[1:1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES:]
     try:
-        return AESGCM(key).decrypt(nonce, body, aad)
+        return aead.decrypt(blob[1:1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES:], aad)
     except InvalidTag:
         raise CryptoError("ciphertext does not open under this key and context") from None
 
@@ -70,6 +73,14 @@ class KeyRing:
     keys: dict[str, bytes]
     current: str
     created: dict[str, str] = field(default_factory=dict)
+    #: One cipher object per key: an export unwraps a data key per row.
+    _aeads: dict[str, AESGCM] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _aead(self, key_id: str) -> AESGCM:
+        aead = self._aeads.get(key_id)
+        if aead is None:
+            aead = self._aeads[key_id] = AESGCM(self.keys[key_id])
+        return aead
 
     @classmethod
     def generate(cls) -> KeyRing:
@@ -88,10 +99,9 @@ class KeyRing:
 
     def wrap(self, data_key: bytes, aad: bytes) -> bytes:
         """version(1) | key id(4) | nonce(12) | wrapped key and tag"""
-        kek = self.keys[self.current]
         nonce = os.urandom(_NONCE_BYTES)
         header = bytes([FORMAT_VERSION]) + bytes.fromhex(self.current)
-        return header + nonce + AESGCM(kek).encrypt(nonce, data_key, aad + header)
+        return header + nonce + self._aead(self.current).encrypt(nonce, data_key, aad + header)
 
     def key_id_of(self, wrapped: bytes) -> str:
         if len(wrapped) < 1 + _KEY_ID_BYTES or wrapped[0] != FORMAT_VERSION:
@@ -100,13 +110,12 @@ class KeyRing:
 
     def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
         key_id = self.key_id_of(wrapped)
-        kek = self.keys.get(key_id)
-        if kek is None:
+        if key_id not in self.keys:
             raise CryptoError(f"key {key_id} is not in the key ring")
         header_len = 1 + _KEY_ID_BYTES
         nonce = wrapped[header_len:header_len + _NONCE_BYTES]
         try:
-            return AESGCM(kek).decrypt(nonce, wrapped[header_len + _NONCE_BYTES:], aad + wrapped[:header_len])
+            return self._aead(key_id).decrypt(nonce, wrapped[header_len + _NONCE_BYTES:], aad + wrapped[:header_len])
         except InvalidTag:
             raise CryptoError("data key does not unwrap under this key and context") from None
 
@@ -193,12 +202,16 @@ def seal_answers(ring: KeyRing, survey_id: int, public_id: str, pii: dict[str, A
 
 def open_answers(ring: KeyRing, survey_id: int, public_id: str, wrapped_key: bytes,
                  pii: bytes | None, spi: bytes | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    data_key = ring.unwrap(wrapped_key, data_key_aad(survey_id, public_id))
+    """Both columns' answers; a column passed as None is not opened. One cipher object serves
+    both blobs of the response."""
+    if pii is None and spi is None:
+        return {}, {}
+    aead = AESGCM(ring.unwrap(wrapped_key, data_key_aad(survey_id, public_id)))
 
     def values(column: str, blob: bytes | None) -> dict[str, Any]:
         if blob is None:
             return {}
-        return json.loads(open_sealed(data_key, blob, value_aad(survey_id, public_id, column)))
+        return json.loads(_open(aead, blob, value_aad(survey_id, public_id, column)).decode())
 
     return values("pii", pii), values("spi", spi)
 

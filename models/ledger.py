@@ -12,7 +12,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy import JSON, Integer, String, Text, insert, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, intpk, timestamp, utcnow
@@ -54,15 +55,43 @@ class LedgerEntry(Base):
 
 
 class LedgerRespondent(Base):
-    """One respondent in one disclosure, and which of their fields went out.
-    Keyed by the public id, with no foreign key, so erasure leaves the record whole."""
+    """One respondent in one disclosure, and which of their fields went out. No foreign key,
+    so erasure leaves the record whole.
+
+    Looked up by the response's id, and checked against its public id (SQLite can give a
+    deleted row's id to a new row). Not by the public id alone: it is random, so each of an
+    export's million lines would land on a random page of that index, where response ids
+    come in the order the export reads them."""
     __tablename__ = "ledger_respondents"
 
     id: Mapped[intpk]
     batch: Mapped[str] = mapped_column(String(32), index=True)
-    public_id: Mapped[str] = mapped_column(String(32), index=True)
+    response_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    public_id: Mapped[str] = mapped_column(String(32))
     #: Comma-separated field names.
     fields: Mapped[str] = mapped_column(Text)
+
+
+# One statement per batch of lines: the database runs the loop, not Python, so a writer on
+# another thread works without holding the interpreter (and a million lines cost seconds).
+_INSERT_LINES = {
+    "sqlite": "INSERT INTO ledger_respondents (batch, response_id, public_id, fields) "
+              "SELECT :batch, value ->> 0, value ->> 1, value ->> 2 FROM json_each(:lines) ORDER BY key",
+    "postgresql": "INSERT INTO ledger_respondents (batch, response_id, public_id, fields) "
+                  "SELECT :batch, CAST(line ->> 0 AS integer), line ->> 1, line ->> 2 "
+                  "FROM jsonb_array_elements(CAST(:lines AS jsonb)) WITH ORDINALITY AS lines(line, n) ORDER BY n",
+}
+
+
+def insert_respondents(connection: Connection, batch: str, lines: list[tuple[int, str, str]]) -> None:
+    """Append (response id, public id, fields) lines to a batch, in the order given: ids grow with it."""
+    statement = _INSERT_LINES.get(connection.dialect.name)
+    if statement is None:
+        connection.execute(insert(LedgerRespondent), [
+            {"batch": batch, "response_id": response_id, "public_id": public_id, "fields": fields}
+            for response_id, public_id, fields in lines])
+    else:
+        connection.execute(text(statement), {"batch": batch, "lines": json.dumps(lines)})
 
 
 class RespondentsDigest:
@@ -163,13 +192,14 @@ def respondents_digest(session: Session, batch: str) -> tuple[str, int]:
     return running.hexdigest(), running.count
 
 
-def disclosures_of(session: Session, public_id: str) -> list[dict[str, Any]]:
+def disclosures_of(session: Session, response_id: int, public_id: str) -> list[dict[str, Any]]:
     """What a respondent sees: every disclosure that included them."""
     rows = session.execute(
         select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, LedgerEntry.action,
                LedgerRespondent.fields)
         .join(LedgerEntry, LedgerEntry.batch == LedgerRespondent.batch)
-        .where(LedgerRespondent.public_id == public_id).order_by(LedgerEntry.seq))
+        .where(LedgerRespondent.response_id == response_id, LedgerRespondent.public_id == public_id)
+        .order_by(LedgerEntry.seq))
     return [{"at": at, "recipient": recipient, "purpose": purpose, "action": action,
              "fields": fields.split(",") if fields else []} for at, recipient, purpose, action, fields in rows]
 

@@ -256,7 +256,7 @@ def respondent_record(session: Session, ring: KeyRing, response: Response) -> Re
     """Everything the respondent gave, and every disclosure that included them."""
     survey = session.get(Survey, response.survey_id)
     return RespondentRecord(survey=survey, response=response, answers=own_answers(ring, survey, response),
-                            disclosures=ledger.disclosures_of(session, response.public_id))
+                            disclosures=ledger.disclosures_of(session, response.id, response.public_id))
 
 
 def change_consent(session: Session, response: Response, changes: dict[str, bool], *, source: str,

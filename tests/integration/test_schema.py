@@ -15,3 +15,28 @@ def test_the_internal_recipient_always_exists(app):
     with app.app_context():
         internal = staff.internal_recipient(db.session())
         assert (internal.name, internal.kind) == ("internal", "internal")
+
+
+def test_ledger_lines_written_before_0004_are_found_by_response_id_after_it(app, client, submit, make_recipient):
+    from alembic import command
+    from sqlalchemy import text
+
+    from models.schema import alembic_config, migrate
+    token = make_recipient("Acme")
+    kept, erased = (submit("wellbeing-demo", {"wellbeing": "good"}).get_json() for _ in range(2))
+    assert client.get("/api/v1/surveys/wellbeing-demo/responses?purpose=care-quality",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.delete("/api/v1/me", headers={"X-Receipt": erased["receipt"]}).status_code == 204
+    engine = app.extensions["surveys.engine"]
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    migrate(engine)
+    with engine.connect() as connection:
+        lines = dict(connection.execute(text("SELECT public_id, response_id FROM ledger_respondents")).all())
+        kept_id = connection.execute(text("SELECT id FROM responses WHERE public_id = :p"),
+                                     {"p": kept["id"]}).scalar_one()
+    assert lines == {kept["id"]: kept_id, erased["id"]: None}
+    seen = client.get("/api/v1/me", headers={"X-Receipt": kept["receipt"]}).get_json()["disclosures"]
+    assert [d["recipient"] for d in seen] == ["Acme"]

@@ -64,7 +64,7 @@ def test_only_one_function_reads_answers_for_disclosure():
                     names & {"open_sealed", "open_answers", "decide", "decide_classes", "unwrap"})
     assert readers == {
         "surveys/disclosures.py:_decisions": ["decide_classes"],
-        "surveys/disclosures.py:disclosed_rows": ["open_sealed", "unwrap"],
+        "surveys/disclosures.py:disclosed_rows": ["open_answers"],
         "surveys/disclosures.py:respondent_key": ["unwrap"],
         "surveys/services.py:own_answers": ["open_answers"],
     }

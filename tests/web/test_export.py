@@ -5,7 +5,7 @@ import itertools
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models.disclosure import ConsentState
 from models.recipient import Recipient
@@ -239,12 +239,47 @@ fields:
 
 def test_respondents_left_out_in_drop_mode_are_never_decrypted(app, client, login, make_recipient, panel,
                                                                monkeypatch):
-    from surveys import disclosures
+    from models import crypto
     opened = []
-    real = disclosures.open_sealed
-    monkeypatch.setattr(disclosures, "open_sealed", lambda key, blob, aad: opened.append(aad) or real(key, blob, aad))
+    real = crypto._open  # every blob of answers is opened here
+    monkeypatch.setattr(crypto, "_open", lambda aead, blob, aad: opened.append(aad) or real(aead, blob, aad))
     make_recipient("Acme", surveys=("panel",))
     login()
     rows = csv_rows(download(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality", mode="drop"))
     assert len(rows) == 2
     assert len(opened) == 4  # the two that go out, PII and SPI each; the six left out, nothing
+
+
+def test_an_export_larger_than_a_batch_writes_every_respondent_line_in_order_beside_the_stream(
+        app, client, login, make_recipient, panel, runner, monkeypatch):
+    from surveys.disclosures import Recorder
+    monkeypatch.setattr(Recorder, "BATCH", 3)  # eight respondents: two batches through the writer thread, two left
+    make_recipient("Acme", surveys=("panel",))
+    login()
+    rows = csv_rows(download(client, recipient=str(recipient_id(app, "Acme")), purpose="care-quality"))
+    with app.extensions["surveys.engine"].connect() as connection:
+        lines = connection.execute(text("SELECT r.id, l.public_id FROM ledger_respondents l "
+                                        "JOIN responses r ON r.id = l.response_id ORDER BY l.id")).all()
+    assert len(rows) == len(lines) == 8
+    assert [response_id for response_id, _ in lines] == sorted(response_id for response_id, _ in lines)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    seen = client.get("/api/v1/me", headers={"X-Receipt": panel["tag-111"]}).get_json()["disclosures"]
+    assert [(d["recipient"], d["purpose"], d["fields"]) for d in seen] == [("Acme", "care-quality", ["tag"])]
+
+
+def test_a_new_response_given_an_erased_ones_id_sees_none_of_its_disclosures(app, client, submit, make_recipient):
+    token = make_recipient("Acme")
+    first = submit("wellbeing-demo", {"wellbeing": "good"}).get_json()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert len(client.get("/api/v1/surveys/wellbeing-demo/responses?purpose=care-quality",
+                          headers=headers).get_json()["data"]) == 1
+    assert len(client.get("/api/v1/me", headers={"X-Receipt": first["receipt"]}).get_json()["disclosures"]) == 1
+    assert client.delete("/api/v1/me", headers={"X-Receipt": first["receipt"]}).status_code == 204
+    second = submit("wellbeing-demo", {"wellbeing": "poor"}).get_json()
+    with app.extensions["surveys.engine"].connect() as connection:
+        reused = connection.execute(text("SELECT count(*) FROM ledger_respondents l JOIN responses r "
+                                         "ON r.id = l.response_id")).scalar_one()
+    if app.extensions["surveys.engine"].dialect.name == "sqlite":
+        assert reused == 1  # SQLite handed the erased row's id to the new one
+    assert client.get("/api/v1/me", headers={"X-Receipt": second["receipt"]}).get_json()["disclosures"] == []
