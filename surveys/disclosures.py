@@ -146,8 +146,14 @@ def respondent_key(session: Session, ring: KeyRing, recipient: Recipient) -> Cal
     HMAC-SHA256 pseudonym under its own key, stable for it and unlinkable across recipients."""
     if recipient.is_internal:
         return lambda public_id: public_id
-    key = ring.unwrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name))
-    return lambda public_id: hmac.new(key, public_id.encode(), hashlib.sha256).hexdigest()[:32]
+    keyed = hmac.new(ring.unwrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name)),
+                     digestmod=hashlib.sha256)
+
+    def pseudonym(public_id: str) -> str:
+        mac = keyed.copy()  # the key's padding is hashed once, not once per respondent
+        mac.update(public_id.encode())
+        return mac.hexdigest()[:32]
+    return pseudonym
 
 
 # -- preview -----------------------------------------------------------------

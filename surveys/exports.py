@@ -24,6 +24,8 @@ def neutralise(text: str) -> str:
 
 
 def _cell(value) -> str | int | float:
+    if value.__class__ is str:  # most cells: checked first
+        return "'" + value if value.startswith(FORMULA_START) else value
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -33,25 +35,30 @@ def _cell(value) -> str | int | float:
     return value
 
 
+#: One exported respondent: their name for the recipient, when they answered, what went out,
+#: and the names of the fields withheld.
+Line = tuple[str, str, dict, list]
+
+
 class CsvWriter:
     media_type, extension = "text/csv; charset=utf-8", "csv"
 
     def __init__(self, survey: Survey):
         self.names = [f.name for f in survey.fields]
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
     def header(self) -> str:
-        return self._line(["respondent", "submitted_at", *self.names])
+        return self._write([["respondent", "submitted_at", *self.names]])
 
-    def row(self, respondent: str, submitted_at: str, answers: dict, withheld: list[str]) -> str:
-        return self._line([respondent, submitted_at, *(_cell(answers[n]) if n in answers else "" for n in self.names)])
+    def rows(self, lines: list[Line]) -> str:
+        names = self.names
+        return self._write([respondent, submitted_at, *[_cell(answers[n]) if n in answers else "" for n in names]]
+                           for respondent, submitted_at, answers, _ in lines)
 
-    def _line(self, cells: list) -> str:
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        self.writer.writerow(cells)
-        return self.buffer.getvalue()
+    @staticmethod
+    def _write(rows) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+        return buffer.getvalue()
 
 
 class JsonLinesWriter:
@@ -63,9 +70,10 @@ class JsonLinesWriter:
     def header(self) -> str:
         return ""
 
-    def row(self, respondent: str, submitted_at: str, answers: dict, withheld: list[str]) -> str:
-        return json.dumps({"respondent": respondent, "submitted_at": submitted_at, "answers": answers,
-                           "withheld": withheld}, ensure_ascii=False, separators=(",", ":")) + "\n"
+    def rows(self, lines: list[Line]) -> str:
+        return "".join(json.dumps({"respondent": respondent, "submitted_at": submitted_at, "answers": answers,
+                                   "withheld": withheld}, ensure_ascii=False, separators=(",", ":")) + "\n"
+                       for respondent, submitted_at, answers, withheld in lines)
 
 
 WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter}
@@ -80,18 +88,17 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
     completed = False
     try:
         name = respondent_key(read, ring, d.recipient)
-        lines = [writer.header()]
+        chunk, lines = writer.header(), []  # type: str, list[Line]
         for row in disclosed_rows(read, ring, d, mode=mode):
             if row.dropped:
                 recorder.dropped(row)
                 continue
             recorder.respondent(row)
-            lines.append(writer.row(name(row.public_id), iso_utc(row.submitted_at), row.answers,
-                                    list(row.withheld)))
+            lines.append((name(row.public_id), iso_utc(row.submitted_at), row.answers, list(row.withheld)))
             if len(lines) >= CHUNK_ROWS:
-                yield recorder.data("".join(lines).encode())
-                lines = []
-        yield recorder.data("".join(lines).encode())
+                yield recorder.data((chunk + writer.rows(lines)).encode())
+                chunk, lines = "", []
+        yield recorder.data((chunk + writer.rows(lines)).encode())
         completed = True
     finally:
         read.close()
