@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session, joinedload
 from models import ledger
 from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
 from models.definition import SurveySpec, stranding_changes
+from models.base import utcnow
 from models.response import ConsentEvent, Erasure, NoticeVersion, Response
 from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
 from models.survey import Field, Survey
 from models.vocabulary import Classification
 
 from .auth import new_receipt, receipt_digest
+from .snapshots import SurveySnapshot, survey_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +79,16 @@ def get_survey(session: Session, slug: str) -> Survey:
     return survey
 
 
-def get_open_survey(session: Session, slug: str) -> Survey:
-    survey = get_survey(session, slug)
+def respondent_survey(session: Session, slug: str) -> SurveySnapshot:
+    """The survey as a respondent's request uses it: a read-only copy of its current version."""
+    survey = survey_snapshot(session, slug)
+    if survey is None:
+        raise NotFound(f"There is no survey {slug!r}.")
+    return survey
+
+
+def get_open_survey(session: Session, slug: str) -> SurveySnapshot:
+    survey = respondent_survey(session, slug)
     if not survey.is_open:
         raise SurveyClosed(f"The survey {slug!r} is closed and takes no more responses.")
     return survey
@@ -109,6 +119,8 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
     for attr in ("title", "purpose", "purpose_description", "description", "min_age", "retention_days"):
         setattr(survey, attr, getattr(spec, attr))
     survey.status = spec.status.value
+    # Every save is a new version, fields included: respondents' requests compare it.
+    survey.updated_at = utcnow()
     existing = {field.name: field for field in survey.fields}
     fields = []
     for position, fspec in enumerate(spec.fields):
@@ -162,7 +174,7 @@ def _strip_query(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:500] or None
 
 
-def accept_consent(survey: Survey, consent: Any, gpc: bool = False) -> Consent:
+def accept_consent(survey: Survey | SurveySnapshot, consent: Any, gpc: bool = False) -> Consent:
     """The consent step on its own: age first (403), then the form of the choices (422)."""
     if not isinstance(consent, dict) or consent.get("age_confirmed") is not True:
         raise NotEligible(f"This survey is for people aged {survey.min_age} or over, "
@@ -179,7 +191,12 @@ class Submitted:
     receipt: str
 
 
-def submit(session: Session, ring: KeyRing, survey: Survey, answers: Any, consent: Any, *,
+# Built once: a statement made per request (values() with every column) cost more than the crypto.
+_INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
+_INSERT_CONSENT = insert(ConsentEvent.__table__)
+
+
+def submit(session: Session, ring: KeyRing, survey: Survey | SurveySnapshot, answers: Any, consent: Any, *,
            source: str, notice: Any, client: ClientInfo = ClientInfo(), gpc: bool = False,
            from_text: bool = False, today: date | None = None) -> Submitted:
     """Store one response, or nothing at all.
@@ -206,12 +223,13 @@ def submit(session: Session, ring: KeyRing, survey: Survey, answers: Any, consen
     sealed = seal_answers(ring, survey.id, public_id, parts[Classification.PII], parts[Classification.SPI])
     receipt, digest = new_receipt()
     # Two plain inserts: the unit of work would cost more than everything else here together.
-    response_id = session.execute(insert(Response).values(
+    connection = session.connection()  # Core statements: the ORM has nothing to add to them
+    response_id = connection.execute(_INSERT_RESPONSE, dict(
         public_id=public_id, survey_id=survey.id, receipt_digest=digest,
         non_pii=parts[Classification.NON_PII], pii=sealed.pii, spi=sealed.spi, data_key=sealed.data_key,
         notice_version=notice_version, client_ip=client.ip, user_agent=client.user_agent,
-        referrer=client.referrer, **choices.choices).returning(Response.id)).scalar_one()
-    session.execute(insert(ConsentEvent).values(
+        referrer=client.referrer, **choices.choices)).scalar_one()
+    connection.execute(_INSERT_CONSENT, dict(
         response_id=response_id, source=source, changes=choices.choices, notice_version=notice_version,
         note="The browser sent a Global Privacy Control signal." if gpc else ""))
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)

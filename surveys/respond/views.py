@@ -79,7 +79,7 @@ def questions(slug: str):
 @bp.get("/s/<slug>/receipt")
 def receipt(slug: str):
     shown = session.pop("receipt", None)
-    survey = services.get_survey(db.session(), slug)
+    survey = services.respondent_survey(db.session(), slug)
     if not shown or shown["slug"] != slug:
         return redirect(url_for(".index"))
     return render_template("respond/receipt.html", survey=survey, code=shown["code"])
@@ -89,4 +89,4 @@ def receipt(slug: str):
 @bp.post("/s/<slug>/leave")
 def leave(slug: str):
     session.pop(_consent_key(slug), None)
-    return render_template("respond/left.html", survey=services.get_survey(db.session(), slug))
+    return render_template("respond/left.html", survey=services.respondent_survey(db.session(), slug))

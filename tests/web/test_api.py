@@ -1,4 +1,5 @@
 import pytest
+from sqlalchemy import select
 
 from surveys import db, services
 
@@ -174,3 +175,43 @@ def test_with_truncation_configured_off_the_whole_address_is_kept(app, make_app)
     with client.application.app_context():
         row = db.session().query(Response).filter_by(public_id=response.get_json()["id"]).one()
         assert row.client_ip == "203.0.113.77"
+
+
+SMALL = """
+slug: small
+title: Small
+purpose: care-quality
+fields:
+  - {name: mood, type: choice, classification: non_pii, choices: [up, down]}
+"""
+
+
+def test_a_definition_loaded_through_one_server_is_what_the_next_submission_to_another_meets(
+        app, make_app, make_survey, tmp_path):
+    from tests.conftest import CONSENT
+    make_survey(SMALL)
+    other = make_app(RATELIMIT_ENABLED=False).test_client()  # a second server, its copy of the survey taken
+    post = lambda answers: other.post("/api/v1/surveys/small/responses",  # noqa: E731
+                                      json={"answers": answers, "consent": CONSENT})
+    assert post({"mood": "up"}).status_code == 201
+    assert post({"mood": "up", "note": "x"}).status_code == 422  # no such field yet
+    definition = tmp_path / "small.yaml"
+    definition.write_text(SMALL + "  - {name: note, type: text, classification: non_pii, required: true}\n")
+    assert app.test_cli_runner().invoke(args=["surveys", "load", str(definition)]).exit_code == 0
+    assert post({"mood": "up"}).status_code == 422  # the new field is required at once
+    assert post({"mood": "up", "note": "x"}).status_code == 201
+    definition.write_text(SMALL.replace("title: Small", "title: Small\nstatus: closed")
+                          + "  - {name: note, type: text, classification: non_pii, required: true}\n")
+    assert app.test_cli_runner().invoke(args=["surveys", "load", str(definition)]).exit_code == 0
+    assert post({"mood": "up", "note": "x"}).status_code == 409
+
+
+def test_saving_a_definition_always_moves_its_version(app, make_survey):
+    from models.survey import Survey
+    make_survey(SMALL)
+    with app.app_context():
+        before = db.session().scalars(select(Survey).where(Survey.slug == "small")).one().updated_at
+    make_survey(SMALL.replace("[up, down]", "[up, down, flat]"))  # only a field changes
+    with app.app_context():
+        after = db.session().scalars(select(Survey).where(Survey.slug == "small")).one().updated_at
+    assert after > before
