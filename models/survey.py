@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, intpk, short_text, timestamp, utcnow
-from .vocabulary import Classification, FieldType, SurveyStatus
+from .vocabulary import SurveyStatus
 
 
 class Survey(Base):
@@ -64,11 +64,3 @@ class Field(Base):
     max: Mapped[Any] = mapped_column(JSON, nullable=True)
 
     survey: Mapped[Survey] = relationship(back_populates="fields")
-
-    @property
-    def field_type(self) -> FieldType:
-        return FieldType(self.type)
-
-    @property
-    def field_class(self) -> Classification:
-        return Classification(self.classification)

@@ -17,14 +17,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from models import ledger
 from models.base import iso_utc
 from models.crypto import KeyRing, open_answers
 from models.disclosure import Audience, ConsentState, Decision, Withheld, decide_classes
-from models.ledger import LedgerEntry, LedgerRespondent, RespondentsDigest
+from models.ledger import LedgerEntry, RespondentsDigest
 from models.recipient import Recipient
 from models.response import ConsentEvent, Erasure, Response
 from models.survey import Survey

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.survey import Field, Survey
-from models.vocabulary import Classification, FieldType, SurveyStatus
+from models.vocabulary import SurveyStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +35,6 @@ class FieldSnapshot:
     choices: tuple[str, ...] | None
     min: Any
     max: Any
-
-    @property
-    def field_type(self) -> FieldType:
-        return FieldType(self.type)
-
-    @property
-    def field_class(self) -> Classification:
-        return Classification(self.classification)
 
 
 @dataclass(frozen=True, slots=True)
