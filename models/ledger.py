@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, insert, select, text
+from sqlalchemy import JSON, Integer, String, Text, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -76,7 +76,8 @@ class LedgerRespondent(Base):
 # another thread works without holding the interpreter (and a million lines cost seconds).
 _INSERT_LINES = {
     "sqlite": "INSERT INTO ledger_respondents (batch, response_id, public_id, fields) "
-              "SELECT :batch, value ->> 0, value ->> 1, value ->> 2 FROM json_each(:lines) ORDER BY key",
+              "SELECT :batch, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') "
+              "FROM json_each(:lines) ORDER BY key",
     "postgresql": "INSERT INTO ledger_respondents (batch, response_id, public_id, fields) "
                   "SELECT :batch, CAST(line ->> 0 AS integer), line ->> 1, line ->> 2 "
                   "FROM jsonb_array_elements(CAST(:lines AS jsonb)) WITH ORDINALITY AS lines(line, n) ORDER BY n",
@@ -85,13 +86,7 @@ _INSERT_LINES = {
 
 def insert_respondents(connection: Connection, batch: str, lines: list[tuple[int, str, str]]) -> None:
     """Append (response id, public id, fields) lines to a batch, in the order given: ids grow with it."""
-    statement = _INSERT_LINES.get(connection.dialect.name)
-    if statement is None:
-        connection.execute(insert(LedgerRespondent), [
-            {"batch": batch, "response_id": response_id, "public_id": public_id, "fields": fields}
-            for response_id, public_id, fields in lines])
-    else:
-        connection.execute(text(statement), {"batch": batch, "lines": json.dumps(lines)})
+    connection.execute(text(_INSERT_LINES[connection.dialect.name]), {"batch": batch, "lines": json.dumps(lines)})
 
 
 class RespondentsDigest:

@@ -13,10 +13,6 @@ T = TypeVar("T")
 
 # At most this many items wait for the writer, so memory stays flat when it lags.
 _QUEUED = 2
-# SQLite's page cache for the writer's connection (KiB). Ledger lines are keyed by random
-# public ids, so each batch touches pages all over that index; with the default 2 MB cache
-# every batch reads most of them again. The connection is closed after, not pooled.
-_SQLITE_CACHE_KIB = 65_536
 
 
 class BatchWriter(Generic[T]):
@@ -47,18 +43,10 @@ class BatchWriter(Generic[T]):
 
     def _run(self) -> None:
         with self.engine.connect() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                connection.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
-                connection.commit()
-            try:
-                while (item := self._queue.get()) is not None:
-                    if self._error is None:
-                        try:
-                            with connection.begin():
-                                self.write(connection, item[0])
-                        except BaseException as exc:  # handed to the producer by put or close
-                            self._error = exc
-            finally:
-                if sqlite:
-                    connection.invalidate()
+            while (item := self._queue.get()) is not None:
+                if self._error is None:
+                    try:
+                        with connection.begin():
+                            self.write(connection, item[0])
+                    except BaseException as exc:  # handed to the producer by put or close
+                        self._error = exc

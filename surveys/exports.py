@@ -24,14 +24,12 @@ def neutralise(text: str) -> str:
 
 
 def _cell(value) -> str | int | float:
-    if value.__class__ is str:  # most cells: checked first
-        return "'" + value if value.startswith(FORMULA_START) else value
+    if isinstance(value, str):  # most cells: checked first
+        return neutralise(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
         return neutralise("; ".join(value))
-    if isinstance(value, str):
-        return neutralise(value)
     return value
 
 
@@ -88,7 +86,8 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
     completed = False
     try:
         name = respondent_key(read, ring, d.recipient)
-        chunk, lines = writer.header(), []  # type: str, list[Line]
+        chunk: str = writer.header()
+        lines: list[Line] = []
         for row in disclosed_rows(read, ring, d, mode=mode):
             if row.dropped:
                 recorder.dropped(row)

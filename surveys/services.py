@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload
 
 from models import ledger
+from models.base import utcnow
 from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
 from models.definition import SurveySpec, stranding_changes
-from models.base import utcnow
 from models.response import ConsentEvent, Erasure, NoticeVersion, Response
 from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
 from models.survey import Field, Survey
@@ -81,7 +81,7 @@ def get_survey(session: Session, slug: str) -> Survey:
 
 def respondent_survey(session: Session, slug: str) -> SurveySnapshot:
     """The survey as a respondent's request uses it: a read-only copy of its current version."""
-    survey = survey_snapshot(session, slug)
+    survey = survey_snapshot(session, slug, load=lambda: get_survey(session, slug))
     if survey is None:
         raise NotFound(f"There is no survey {slug!r}.")
     return survey
@@ -456,23 +456,20 @@ def survey_overviews(session: Session, days: int = 30) -> list[SurveyOverview]:
     """Counts and consent rates per survey, from consent flags and timestamps only."""
     today = datetime.now(timezone.utc).date()
     start = today - timedelta(days=days - 1)
-    overviews = []
-    for survey in session.scalars(select(Survey).order_by(Survey.title)):
-        totals = session.execute(select(
-            func.count(), func.coalesce(func.sum(cast(Response.opt_out_third_party, Integer)), 0),
-            func.coalesce(func.sum(cast(Response.opt_out_other_purposes, Integer)), 0),
-            func.coalesce(func.sum(cast(Response.spi_disclosure, Integer)), 0),
-        ).where(Response.survey_id == survey.id)).one()
-        day = func.date(Response.submitted_at)
-        counts = {str(d): n for d, n in session.execute(
-            select(day, func.count()).where(Response.survey_id == survey.id,
-                                            Response.submitted_at >= datetime.combine(start, datetime.min.time(),
-                                                                                      timezone.utc))
-            .group_by(day))}
-        per_day = [(str(start + timedelta(days=i)), counts.get(str(start + timedelta(days=i)), 0))
-                   for i in range(days)]
-        overviews.append(SurveyOverview(survey, *totals, per_day=per_day))
-    return overviews
+    # Two grouped queries for all surveys, not two per survey.
+    totals = {row[0]: row[1:] for row in session.execute(select(
+        Response.survey_id, func.count(), func.sum(cast(Response.opt_out_third_party, Integer)),
+        func.sum(cast(Response.opt_out_other_purposes, Integer)), func.sum(cast(Response.spi_disclosure, Integer)),
+    ).group_by(Response.survey_id))}
+    day = func.date(Response.submitted_at)
+    counts = {(survey_id, str(d)): n for survey_id, d, n in session.execute(
+        select(Response.survey_id, day, func.count())
+        .where(Response.submitted_at >= datetime.combine(start, datetime.min.time(), timezone.utc))
+        .group_by(Response.survey_id, day))}
+    days_shown = [str(start + timedelta(days=i)) for i in range(days)]
+    return [SurveyOverview(survey, *totals.get(survey.id, (0, 0, 0, 0)),
+                           per_day=[(d, counts.get((survey.id, d), 0)) for d in days_shown])
+            for survey in list_surveys(session)]
 
 
 def list_surveys(session: Session) -> list[Survey]:

@@ -8,11 +8,10 @@ and its fields from the database on every submission: a third of its cost.
 """
 from __future__ import annotations
 
-import threading
 import weakref
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
@@ -66,19 +65,18 @@ class SurveySnapshot:
 
 _VERSION = (select(Survey.__table__.c.id, Survey.__table__.c.updated_at)
             .where(Survey.__table__.c.slug == bindparam("slug")))
+# Two requests racing to fill the same entry both build a correct copy; the last one stays.
 _copies: weakref.WeakKeyDictionary[Engine, dict[str, SurveySnapshot]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
 
 
-def survey_snapshot(session: Session, slug: str) -> SurveySnapshot | None:
-    """The survey as it is now in the database, or None if there is none by that slug."""
+def survey_snapshot(session: Session, slug: str, load: Callable[[], Survey]) -> SurveySnapshot | None:
+    """The survey as it is now in the database, or None if there is none by that slug;
+    `load` reads the whole survey when the copy held is missing or of another version."""
     version = session.connection().execute(_VERSION, {"slug": slug}).first()
     if version is None:
         return None
-    with _lock:
-        known = _copies.setdefault(session.get_bind(), {})
+    known = _copies.setdefault(session.get_bind(), {})
     copy = known.get(slug)
     if copy is None or (copy.id, copy.updated_at) != tuple(version):
-        survey = session.scalars(select(Survey).where(Survey.slug == slug)).one()
-        copy = known[slug] = SurveySnapshot.of(survey)  # its own version, whatever changed meanwhile
+        copy = known[slug] = SurveySnapshot.of(load())  # its own version, whatever changed meanwhile
     return copy

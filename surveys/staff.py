@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.account import Account, LoginAttempt, StaffSession
 from models.base import utcnow
@@ -125,8 +125,13 @@ def internal_recipient(session: Session) -> Recipient:
     return session.scalar(select(Recipient).where(Recipient.kind == INTERNAL))
 
 
-def list_recipients(session: Session) -> list[Recipient]:
-    return list(session.scalars(select(Recipient).order_by(Recipient.kind, Recipient.name)))
+def list_recipients(session: Session, *, with_details: bool = False) -> list[Recipient]:
+    """With details (purposes, surveys, tokens) loaded in three queries, not three per recipient."""
+    query = select(Recipient).order_by(Recipient.kind, Recipient.name)
+    if with_details:
+        query = query.options(selectinload(Recipient.purposes), selectinload(Recipient.surveys),
+                              selectinload(Recipient.tokens))
+    return list(session.scalars(query))
 
 
 def get_recipient(session: Session, recipient_id: int) -> Recipient:

@@ -35,7 +35,8 @@ def recipients():
         else:
             db.commit()
             return redirect(url_for(".recipient", recipient_id=recipient.id))
-    return render_template("researcher/recipients.html", recipients=staff.list_recipients(session), form=form)
+    recipients = staff.list_recipients(session, with_details=True)
+    return render_template("researcher/recipients.html", recipients=recipients, form=form)
 
 
 @bp.route("/recipients/<int:recipient_id>", methods=["GET", "POST"])

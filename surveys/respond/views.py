@@ -83,7 +83,6 @@ def receipt(slug: str):
     if not shown or shown["slug"] != slug:
         return redirect(url_for(".index"))
     return render_template("respond/receipt.html", survey=survey, code=shown["code"])
-    return response
 
 
 @bp.post("/s/<slug>/leave")

@@ -153,3 +153,29 @@ def test_admins_register_recipients_and_issue_and_revoke_tokens(app, client, log
     with app.app_context():
         assert staff.recipient_for_token(db.session(), token) is None
     assert "revoked" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_dashboard_counts_each_survey_apart_in_a_fixed_number_of_queries(app, make_survey, submit):
+    from sqlalchemy import event
+
+    from surveys import db, services
+    for slug in ("one", "two", "three"):
+        make_survey(f"slug: {slug}\ntitle: {slug}\npurpose: care-quality\nfields:\n"
+                    "  - {name: mood, type: text, classification: non_pii}\n")
+    submit("one", {"mood": "a"}, {"opt_out_third_party": True, "spi_disclosure": True})
+    submit("one", {"mood": "b"}, {"opt_out_other_purposes": True})
+    submit("two", {"mood": "c"})
+    statements = []
+    engine = app.extensions["surveys.engine"]
+    count = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with app.app_context():
+            overviews = {o.survey.slug: o for o in services.survey_overviews(db.session())}
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    figures = {slug: (o.responses, o.opted_out_third_party, o.opted_out_other_purposes, o.spi_consent,
+                      sum(n for _, n in o.per_day)) for slug, o in overviews.items()}
+    assert figures == {"one": (2, 1, 1, 1, 2), "two": (1, 0, 0, 0, 1), "three": (0, 0, 0, 0, 0),
+                       "wellbeing-demo": (0, 0, 0, 0, 0)}
+    assert len(statements) == 3  # the surveys, their totals, their days: not two per survey
