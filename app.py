@@ -1,7 +1,7 @@
 """The composition root: create_app() reads like a table of contents."""
 from flask import Flask
 
-from surveys import api, benchmark, cli, db, errors, keys, ratelimit, researcher, respond, security, signin
+from surveys import api, benchmark, cli, db, errors, inputs, keys, ratelimit, researcher, respond, security, signin
 from surveys.config import instance_path, load_config, require_secrets
 
 
@@ -13,6 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     keys.init_app(app)
     db.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)
     signin.init_app(app)
     ratelimit.init_app(app)
     app.register_blueprint(respond.bp)

@@ -48,6 +48,12 @@ class Response(Base):
     )
 
     @property
+    def opted_out_by_gpc(self) -> bool:
+        """The third-party opt-out stands as a Global Privacy Control signal set it."""
+        last = next((e for e in reversed(self.events) if "opt_out_third_party" in e.changes), None)
+        return self.opt_out_third_party and last is not None and last.gpc
+
+    @property
     def consent(self) -> dict[str, bool]:
         return {
             "opt_out_third_party": self.opt_out_third_party,
@@ -71,6 +77,8 @@ class ConsentEvent(Base):
     changes: Mapped[dict[str, bool]] = mapped_column(JSON)
     notice_version: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: The request carried a Global Privacy Control signal, which set the third-party opt-out.
+    gpc: Mapped[bool] = mapped_column(Boolean, default=False)
 
     response: Mapped[Response] = relationship(back_populates="events")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping, Protocol
 
+from .text import MESSAGES, text_problem
 from .vocabulary import CONSENT_CHOICES, Classification, FieldType, Role
 
 MAX_LENGTH = {FieldType.TEXT: 500, FieldType.TEXTAREA: 10_000, FieldType.EMAIL: 254}
@@ -50,6 +51,8 @@ def clean_value(field: FieldLike, value: Any) -> Any:
     if ftype in MAX_LENGTH:
         if not isinstance(value, str):
             raise AnswerError("Enter text.")
+        if text_problem(value):
+            raise AnswerError(MESSAGES[text_problem(value)])
         value = value.strip()
         if not value:
             return None
@@ -200,18 +203,21 @@ CONSENT_KEYS = ("participate", "age_confirmed", *CONSENT_CHOICES)
 
 
 def check_consent(raw: Any, gpc: bool = False) -> tuple[Consent | None, dict[str, list[str]]]:
-    """The consent block of a submission. Missing choices take their defaults, except that a
-    Global Privacy Control signal starts the third-party opt-out set."""
+    """The consent block of a submission. Missing choices take their defaults. A Global Privacy
+    Control signal is an opt-out of third-party disclosure that the body cannot override
+    (11 CCR §7025(c)): only a later, explicit choice on the respondent's own record lifts it."""
     if not isinstance(raw, Mapping):
         return None, {"consent": ["Send consent as an object with participate and age_confirmed."]}
     errors = {str(key): ["Unknown consent choice."] for key in raw if key not in CONSENT_KEYS}
     values = {}
-    defaults = {"participate": False, "age_confirmed": False, **CONSENT_CHOICES, "opt_out_third_party": gpc}
+    defaults = {"participate": False, "age_confirmed": False, **CONSENT_CHOICES}
     for key in CONSENT_KEYS:
         value = raw.get(key, defaults[key])
         if not isinstance(value, bool):
             errors[key] = ["Must be true or false."]
         values[key] = value is True
+    if gpc:
+        values["opt_out_third_party"] = True
     if not errors and not values["participate"]:
         errors["participate"] = ["Taking part is voluntary; tick 'participate' to submit answers."]
     return (None if errors else Consent(**values)), errors
@@ -230,3 +236,11 @@ def check_consent_change(raw: Any) -> tuple[dict[str, bool], dict[str, list[str]
         else:
             changes[key] = value
     return changes, errors
+
+
+def lifts_gpc_opt_out(current: Mapping[str, bool], changes: Mapping[str, bool], *, signal: bool,
+                      set_by_signal: bool = False) -> bool:
+    """Whether a change would lift a third-party opt-out that a Global Privacy Control signal asks
+    for, sent now or when the opt-out was set: only an explicit confirmation may do that."""
+    return ((signal or set_by_signal) and current.get("opt_out_third_party") is True
+            and changes.get("opt_out_third_party") is False)

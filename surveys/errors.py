@@ -6,10 +6,16 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from models.crypto import KeyRingError
 
 from . import db
 from .services import DomainError
+
+RETRY_AFTER = 30  # seconds: long enough for a database restart or failover
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +35,16 @@ def _page(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _rollback() -> None:
+    """Best effort: with the database gone, the rollback fails too, and the session is discarded anyway."""
+    try:
+        db.session().rollback()
+    except DBAPIError:
+        log.warning("rollback failed", exc_info=True)
+
+
 def handle_domain_error(exc: DomainError):
-    db.session().rollback()
+    _rollback()
     if _wants_json():
         return _json(exc.status, exc.code, exc.message, exc.errors)
     return _page(exc.status, "That did not work", exc.message)
@@ -52,9 +66,42 @@ def handle_csrf_error(exc: CSRFError):
                  "nothing was stored.")
 
 
+def handle_outage(exc: Exception):
+    """The database is unreachable (or the key ring unreadable): say so, and when to come back.
+    Nothing is kept between requests, so the next one after recovery just works."""
+    log.error("unavailable on %s %s: %s", request.method, request.path, exc)
+    _rollback()
+    message = "The service is briefly unavailable. Nothing was stored; please try again in a minute."
+    if _wants_json():
+        response, status = _json(503, "unavailable", message)
+    else:
+        response, status = _page(503, "Please try again shortly", message)
+    return response, status, {"Retry-After": str(RETRY_AFTER)}
+
+
+def handle_conflict(exc: Exception):
+    """Another request changed or erased the same record first (a correction racing a withdrawal)."""
+    log.info("conflict on %s %s: %s", request.method, request.path, exc)
+    _rollback()
+    message = "That record was changed or erased by another request at the same moment. Nothing was changed."
+    if _wants_json():
+        return _json(409, "conflict", message)
+    return _page(409, "That did not work", message)
+
+
+def handle_data_error(exc: DataError):
+    """A value the database refuses that the input checks let through: the client's, so a 400."""
+    log.warning("data refused by the database on %s %s: %s", request.method, request.path, exc.orig)
+    _rollback()
+    message = "The request holds a value that cannot be stored. Nothing was stored."
+    if _wants_json():
+        return _json(400, "bad_request", message)
+    return _page(400, "That did not work", message)
+
+
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    db.session().rollback()
+    _rollback()
     if isinstance(exc, HTTPException):
         return handle_http_error(exc)
     return handle_http_error(InternalServerError("Something went wrong on our side. Nothing was stored."))
@@ -64,4 +111,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    for outage in (OperationalError, InterfaceError, DisconnectionError, KeyRingError):
+        app.register_error_handler(outage, handle_outage)
+    for conflict in (StaleDataError, ObjectDeletedError):
+        app.register_error_handler(conflict, handle_conflict)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -189,6 +189,11 @@ def accept_consent(survey: Survey | SurveySnapshot, consent: Any, gpc: bool = Fa
 class Submitted:
     public_id: str
     receipt: str
+    response_id: int
+    #: The three choices as stored.
+    consent: dict[str, bool]
+    #: A Global Privacy Control signal came with it and set the third-party opt-out.
+    gpc: bool = False
 
 
 # Built once: a statement made per request (values() with every column) cost more than the crypto.
@@ -231,9 +236,9 @@ def submit(session: Session, ring: KeyRing, survey: Survey | SurveySnapshot, ans
         referrer=client.referrer, **choices.choices)).scalar_one()
     connection.execute(_INSERT_CONSENT, dict(
         response_id=response_id, source=source, changes=choices.choices, notice_version=notice_version,
-        note="The browser sent a Global Privacy Control signal." if gpc else ""))
+        note="Opt-out request honored: the browser sent a Global Privacy Control signal." if gpc else "", gpc=gpc))
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
-    return Submitted(public_id=public_id, receipt=receipt)
+    return Submitted(public_id=public_id, receipt=receipt, response_id=response_id, consent=choices.choices, gpc=gpc)
 
 
 def _serialise_submissions(session: Session) -> None:

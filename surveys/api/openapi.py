@@ -42,8 +42,15 @@ SCHEMAS: dict[str, Any] = {
         "consent": {"type": "object", "required": ["participate", "age_confirmed"], "properties": {
             key: {"type": "boolean"} for key in ("participate", "age_confirmed", "opt_out_third_party",
                                                  "opt_out_other_purposes", "spi_disclosure")}}}},
-    "Submitted": {"type": "object", "required": ["id", "receipt"], "properties": {
-        "id": {"type": "string"}, "receipt": {"type": "string", "description": "Shown once; keep it."}}},
+    "Submitted": {"type": "object", "required": ["id", "receipt", "consent"], "properties": {
+        "id": {"type": "string"}, "receipt": {"type": "string", "description": "Shown once; keep it."},
+        "consent": {"type": "object", "required": ["opt_out_third_party", "opt_out_other_purposes", "spi_disclosure"],
+                    "description": "The choices as stored. `gpc` is \"honored\" when the request carried "
+                                   "Sec-GPC: 1, which sets the third-party opt-out whatever the body says.",
+                    "properties": {**{key: {"type": "boolean"} for key in ("opt_out_third_party",
+                                                                           "opt_out_other_purposes",
+                                                                           "spi_disclosure")},
+                                   "gpc": {"type": "string", "enum": ["honored"]}}}}},
     "ConsentChoices": CONSENT_CHOICES,
     "Change": {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
         "answers": ANSWERS,

@@ -3,7 +3,7 @@ from typing import Any
 
 from models.base import iso_utc
 
-from ..services import RespondentRecord
+from ..services import RespondentRecord, Submitted
 
 
 def respondent_record(record: RespondentRecord) -> dict[str, Any]:
@@ -15,6 +15,14 @@ def respondent_record(record: RespondentRecord) -> dict[str, Any]:
         "disclosures": [{"at": iso_utc(d["at"]), "recipient": d["recipient"], "purpose": d["purpose"],
                          "fields": d["fields"]} for d in record.disclosures],
     }
+
+
+def submitted(s: Submitted) -> dict[str, Any]:
+    """The 201 of a submission: the consent as stored, and whether a GPC signal set the opt-out."""
+    consent: dict[str, Any] = dict(s.consent)
+    if s.gpc:
+        consent["gpc"] = "honored"
+    return {"id": s.public_id, "receipt": s.receipt, "consent": consent}
 
 
 def survey(s) -> dict[str, Any]:

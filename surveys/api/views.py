@@ -1,10 +1,9 @@
-import json
+from flask import jsonify, request
 
-from flask import abort, jsonify, request
-
-from models.submission import check_consent_change
+from models.submission import check_consent_change, lifts_gpc_opt_out
 
 from .. import db, services
+from ..inputs import json_body
 from ..keys import keyring
 from ..notice import current_notice
 from ..ratelimit import limiter, per_address
@@ -22,18 +21,6 @@ def only_keys(body: dict, allowed: tuple[str, ...]) -> None:
                                          unknown or {"body": [f"Expected {' and/or '.join(allowed)}."]})
 
 
-def json_body() -> dict:
-    if request.mimetype != "application/json":
-        abort(415, "Send the body as JSON with Content-Type: application/json.")
-    try:
-        body = json.loads(request.get_data())  # get_data enforces MAX_CONTENT_LENGTH: 413
-    except ValueError:
-        abort(400, "The body is not valid JSON.")
-    if not isinstance(body, dict):
-        raise services.InvalidSubmission("The body must be a JSON object.", {"body": ["Expected an object."]})
-    return body
-
-
 @bp.post("/surveys/<slug>/responses")
 @limiter.limit(per_address)
 def submit_response(slug: str):
@@ -44,7 +31,7 @@ def submit_response(slug: str):
         db.session(), keyring(), survey, body.get("answers", {}), body.get("consent"),
         source="api", notice=current_notice(), client=client_info(), gpc=gpc_signal())
     db.commit()
-    return jsonify(id=submitted.public_id, receipt=submitted.receipt), 201
+    return jsonify(serializers.submitted(submitted)), 201
 
 
 def _me():
@@ -62,6 +49,9 @@ def update_me():
     response, body = _me(), json_body()
     only_keys(body, ("answers", "consent"))
     changes, errors = check_consent_change(body.get("consent", {}))
+    if lifts_gpc_opt_out(response.consent, changes, signal=gpc_signal()):
+        errors["opt_out_third_party"] = ["This request carries a Global Privacy Control signal, which opts out of "
+                                         "third-party disclosure; it cannot also lift that opt-out."]
     if errors:
         raise services.InvalidSubmission("Some consent choices need attention.", errors)
     if "answers" in body:

@@ -86,6 +86,8 @@ class ConsentChangeForm(FlaskForm):
     opt_out_third_party = ConsentForm.opt_out_third_party
     opt_out_other_purposes = ConsentForm.opt_out_other_purposes
     spi_disclosure = ConsentForm.spi_disclosure
+    lift_gpc = BooleanField("Yes: I want to allow disclosure of my personal information to third parties, "
+                            "although my Global Privacy Control signal asked not to")
 
 
 class WithdrawForm(FlaskForm):

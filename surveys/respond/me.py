@@ -1,18 +1,20 @@
 """Self-service: a respondent comes back with their receipt code to see, correct, download,
 re-decide and withdraw what they gave."""
 import json
-import time
+from datetime import timedelta
 from functools import wraps
 
 from flask import Response, current_app, redirect, render_template, request, session, url_for
 
+from models.submission import lifts_gpc_opt_out
 from models.survey import Survey
 
-from .. import db, services
+from .. import db, respondent_access, services
 from ..api import serializers
 from ..keys import keyring
 from ..notice import current_notice
 from ..ratelimit import limiter
+from ..web import gpc_signal
 from . import bp
 from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
                     typed_answers)
@@ -21,19 +23,13 @@ CHOICES = ("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure")
 
 
 def _signed_in():
-    """The respondent's response, or None when they are not signed in or sat idle too long."""
-    me = session.get("me")
-    idle = current_app.config["RESPONDENT_IDLE_MINUTES"] * 60
-    if not me or time.time() - me["seen"] > idle:
+    """The respondent's response, or None when they are not signed in, signed out or sat idle too long.
+    The cookie holds only a random token; the session itself is a row on the server."""
+    idle = timedelta(minutes=current_app.config["RESPONDENT_IDLE_MINUTES"])
+    response = respondent_access.load_session(db.session(), session.get("me"), idle)
+    db.commit()  # an expired session's row is gone; a live one's last-seen time
+    if response is None:
         session.pop("me", None)
-        return None
-    try:
-        response = services.find_by_public_id(db.session(), me["id"])
-    except services.NotFound:
-        session.pop("me", None)
-        return None
-    me["seen"] = time.time()
-    session.modified = True
     return response
 
 
@@ -59,7 +55,8 @@ def me():
         except services.UnknownReceipt as exc:
             error = exc.message
         else:
-            session["me"] = {"id": response.public_id, "seen": time.time()}
+            session["me"] = respondent_access.start_session(db.session(), response)
+            db.commit()
             return redirect(url_for(".record"))
     return render_template("respond/me_login.html", form=form, error=error), 401 if error else 200
 
@@ -72,7 +69,7 @@ def record(response):
     changed = services.notice_changes(db.session(), response.notice_version, notice.version, notice.text)
     form = ConsentChangeForm(data=response.consent)
     return render_template("respond/me.html", record=data, form=form, notice=notice, changed=changed,
-                           withdraw=WithdrawForm())
+                           withdraw=WithdrawForm(), gpc=gpc_signal(), gpc_set=response.opted_out_by_gpc)
 
 
 @bp.post("/me/consent")
@@ -80,8 +77,12 @@ def record(response):
 def consent_change(response):
     form = ConsentChangeForm()
     if form.validate_on_submit():
+        changes = {key: form[key].data for key in CHOICES}
+        if lifts_gpc_opt_out(response.consent, changes, signal=gpc_signal(),
+                             set_by_signal=response.opted_out_by_gpc) and not form.lift_gpc.data:
+            return redirect(url_for(".record", gpc="confirm", _anchor="consent-heading"))
         notice = current_notice()
-        services.change_consent(db.session(), response, {key: form[key].data for key in CHOICES}, source="form",
+        services.change_consent(db.session(), response, changes, source="form",
                                 notice_version=notice.version, notice_text=notice.text)
         db.commit()
     return redirect(url_for(".record"))
@@ -100,7 +101,7 @@ def correct(response):
             services.update_answers(db.session(), keyring(), response, typed_answers(form, fields), whole=True,
                                     from_text=True)
         except services.NotEligible as exc:
-            db.commit()  # a minor's response is erased
+            db.commit()  # a minor's response is erased, and its sessions with it
             session.pop("me", None)
             return render_template("respond/refused.html", survey=survey, message=exc.message), 403
         except services.InvalidSubmission as exc:
@@ -136,5 +137,6 @@ def withdraw(response):
 
 @bp.post("/me/leave")
 def leave_me():
-    session.pop("me", None)
+    respondent_access.end_session(db.session(), session.pop("me", None))
+    db.commit()
     return redirect(url_for(".me"))

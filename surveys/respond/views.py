@@ -2,7 +2,7 @@ from flask import redirect, render_template, session, url_for
 
 from models.submission import CONSENT_KEYS
 
-from .. import db, services
+from .. import db, respondent_access, services
 from ..keys import keyring
 from ..notice import current_notice
 from ..ratelimit import limiter, per_address
@@ -45,7 +45,9 @@ def consent(slug: str):
         except services.InvalidSubmission as exc:
             show_errors(form, exc.errors)
         else:
-            session[_consent_key(slug)] = {"given": given, "gpc": gpc}
+            # The token makes this respondent action one submission, however often the form is sent.
+            session[_consent_key(slug)] = {"given": given, "gpc": gpc,
+                                           "token": respondent_access.new_submission_token()}
             return redirect(url_for(".questions", slug=slug))
     return render_template("respond/consent.html", survey=survey, form=form, gpc=gpc, notice=current_notice())
 
@@ -55,23 +57,26 @@ def consent(slug: str):
 def questions(slug: str):
     survey = services.get_open_survey(db.session(), slug)
     consent = session.get(_consent_key(slug))
-    if consent is None:
+    if not isinstance(consent, dict) or "token" not in consent:
         return redirect(url_for(".consent", slug=slug))
     form = answers_form(survey.fields)()
     if form.validate_on_submit():
         try:
-            submitted = services.submit(
+            respondent_access.submit_once(
                 db.session(), keyring(), survey, typed_answers(form, survey.fields), consent["given"],
-                source="form", notice=current_notice(), client=client_info(),
+                consent["token"], source="form", notice=current_notice(), client=client_info(),
                 gpc=consent["gpc"], from_text=True)
         except services.NotEligible as exc:
             return _refused(survey, exc)
         except services.InvalidSubmission as exc:
             show_errors(form, exc.errors)
+        except respondent_access.AlreadySubmitted:
+            db.session().rollback()  # the first post stored the response; this one shows its receipt
         else:
             db.commit()
-            session.pop(_consent_key(slug))
-            session["receipt"] = {"slug": slug, "code": submitted.receipt}
+        if not form.errors:
+            session.pop(_consent_key(slug), None)
+            session["receipt"] = {"slug": slug, "token": consent["token"], "gpc": consent["gpc"]}
             return redirect(url_for(".receipt", slug=slug))
     return render_template("respond/questions.html", survey=survey, form=form, prefix="q_")
 
@@ -80,9 +85,11 @@ def questions(slug: str):
 def receipt(slug: str):
     shown = session.pop("receipt", None)
     survey = services.respondent_survey(db.session(), slug)
-    if not shown or shown["slug"] != slug:
+    if not isinstance(shown, dict) or shown.get("slug") != slug:
         return redirect(url_for(".index"))
-    return render_template("respond/receipt.html", survey=survey, code=shown["code"])
+    code = respondent_access.receipt_once(db.session(), shown.get("token"))
+    db.commit()  # shown once: the sealed code is gone
+    return render_template("respond/receipt.html", survey=survey, code=code, gpc=shown.get("gpc"))
 
 
 @bp.post("/s/<slug>/leave")

@@ -139,7 +139,10 @@ def test_consent_defaults_and_the_gpc_signal():
     consent, _ = check_consent({"participate": True, "age_confirmed": True}, gpc=True)
     assert consent.opt_out_third_party is True
     consent, _ = check_consent({"participate": True, "age_confirmed": True, "opt_out_third_party": False}, gpc=True)
-    assert consent.opt_out_third_party is False  # an explicit choice stands
+    assert consent.opt_out_third_party is True  # 11 CCR §7025(c): the signal stands against the body's false
+    consent, _ = check_consent({"participate": True, "age_confirmed": True, "opt_out_third_party": False,
+                                "spi_disclosure": True}, gpc=True)
+    assert consent.choices == {"opt_out_third_party": True, "opt_out_other_purposes": False, "spi_disclosure": True}
 
 
 @pytest.mark.parametrize("raw, key", [

@@ -11,7 +11,8 @@ def test_a_valid_submission_is_stored_and_returns_an_id_and_receipt(submit, coun
     response = submit(DEMO, GOOD)
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"id", "receipt"}
+    assert set(body) == {"id", "receipt", "consent"}
+    assert body["consent"] == {"opt_out_third_party": False, "opt_out_other_purposes": False, "spi_disclosure": False}
     assert len(body["receipt"].replace("-", "")) >= 26  # base32 of at least 128 bits
     assert count_rows("responses") == 1 and count_rows("consent_events") == 1
 

@@ -50,11 +50,13 @@ def test_pages_with_answers_are_never_cached(client, receipt):
 
 
 def test_the_self_service_session_expires_when_idle(client, receipt, monkeypatch):
+    from datetime import timedelta
+
+    from surveys import respondent_access
     sign_in(client, receipt)
     assert client.get("/me/record").status_code == 200
-    import time
-    later = time.time() + 16 * 60
-    monkeypatch.setattr(time, "time", lambda: later)
+    later = respondent_access.utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(respondent_access, "utcnow", lambda: later)
     assert client.get("/me/record").status_code == 302
 
 

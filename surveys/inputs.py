@@ -1,0 +1,63 @@
+"""Where text enters over HTTP: query strings, forms and JSON bodies are checked once, here,
+for what could not be stored (see models.text), before any view sees them."""
+import json
+from typing import Any
+
+from flask import Flask, abort, request
+
+from models.text import MESSAGES, bad_text, printable, text_problem
+
+from .services import InvalidSubmission
+from .respond.forms import PREFIX
+
+
+def _field_name(path: tuple[Any, ...]) -> str:
+    """The name a client knows a problem by: an answer's or consent key's own name, else the top key."""
+    if len(path) >= 2 and path[0] in ("answers", "consent") and isinstance(path[1], str):
+        name = path[1]
+    elif path and isinstance(path[0], str):
+        name = path[0]
+    else:
+        name = "body"
+    return printable(name.removeprefix(PREFIX))
+
+
+def _refuse(problems: list[tuple[tuple[Any, ...], str]], where: str) -> None:
+    errors: dict[str, list[str]] = {}
+    for path, problem in problems:
+        errors.setdefault(_field_name(path), []).append(MESSAGES[problem])
+    raise InvalidSubmission(f"Some text in the {where} cannot be stored; nothing was stored.", errors)
+
+
+def check_request() -> None:
+    """Before every request: the path, the query string and any form fields."""
+    problems = []
+    if text_problem(request.path):
+        problems.append((("path",), text_problem(request.path)))
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            problems += [((key,), problem) for _, problem in bad_text({key: values})]
+    if problems:
+        _refuse(problems, "request")
+
+
+def json_body() -> dict:
+    """The request's JSON object, or the error that says what is wrong with it."""
+    if request.mimetype != "application/json":
+        abort(415, "Send the body as JSON with Content-Type: application/json.")
+    try:
+        body = json.loads(request.get_data())  # get_data enforces MAX_CONTENT_LENGTH: 413
+    except RecursionError:
+        abort(400, "The body is nested too deeply.")
+    except ValueError:  # malformed JSON, or bytes that are not UTF-8
+        abort(400, "The body is not valid JSON.")
+    problems = list(bad_text(body))
+    if problems:
+        _refuse(problems, "body")
+    if not isinstance(body, dict):
+        raise InvalidSubmission("The body must be a JSON object.", {"body": ["Expected an object."]})
+    return body
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_request)
