@@ -181,11 +181,11 @@ class SealedAnswers:
     spi: bytes | None
 
 
-def seal_answers(ring: KeyRing, survey_id: int, public_id: str, pii: dict[str, Any], spi: dict[str, Any],
-                 wrapped_key: bytes | None = None) -> SealedAnswers:
-    """New blobs, fresh nonces; under a new data key, or the response's own when it is given (a correction)."""
+def seal_answers(ring: KeyRing, survey_id: int, public_id: str, pii: dict[str, Any],
+                 spi: dict[str, Any]) -> SealedAnswers:
+    """New blobs under a new data key, with fresh nonces."""
     aad = data_key_aad(survey_id, public_id)
-    data_key = ring.unwrap(wrapped_key, aad) if wrapped_key else new_data_key()
+    data_key = new_data_key()
 
     def blob(column: str, values: dict[str, Any]) -> bytes | None:
         if not values:
@@ -194,7 +194,7 @@ def seal_answers(ring: KeyRing, survey_id: int, public_id: str, pii: dict[str, A
         return seal(data_key, plaintext, value_aad(survey_id, public_id, column))
 
     return SealedAnswers(
-        data_key=wrapped_key or ring.wrap(data_key, aad),
+        data_key=ring.wrap(data_key, aad),
         pii=blob("pii", pii),
         spi=blob("spi", spi),
     )

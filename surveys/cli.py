@@ -17,6 +17,7 @@ from models.definition import DefinitionError, load_definition
 from models.response import Response
 from models.schema import migrate
 from models.survey import Survey
+from models.text import MESSAGES, storable, text_problem
 
 from . import db, services, staff
 from .keys import keyring
@@ -215,7 +216,7 @@ def purge_command():
             break
         total += sum(services.erase(session, response, "retention", "system:retention") for response in expired)
         session.commit()
-    services.clear_erased_residue(session)
+    services.clear_residue(session)
     click.echo(f"erased {total} response(s) past their retention period")
 
 
@@ -229,6 +230,8 @@ responses_group = AppGroup("responses", help="Single responses, by their public 
 @click.option("--actor", required=True, help="Who acts (your email), for the ledger.")
 def erase_command(public_id: str, reason: str, actor: str):
     """Erase one response now; the ledger records that it happened, never what it held."""
+    if not storable(actor):
+        _fail("--actor: " + MESSAGES[text_problem(actor)])
     session = db.session()
     try:
         if not services.erase(session, services.find_by_public_id(session, public_id), reason, actor):
@@ -236,5 +239,5 @@ def erase_command(public_id: str, reason: str, actor: str):
     except services.DomainError as exc:
         _fail(exc.message)
     session.commit()
-    services.clear_erased_residue(session)
+    services.clear_residue(session)
     click.echo(f"erased {public_id} ({reason})")

@@ -6,7 +6,8 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import (DataError, DBAPIError, DisconnectionError, IntegrityError, InterfaceError,
+                            OperationalError)
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -80,7 +81,8 @@ def handle_outage(exc: Exception):
 
 
 def handle_conflict(exc: Exception):
-    """Another request changed or erased the same record first (a correction racing a withdrawal)."""
+    """Another request changed or erased the same record first (a correction racing a withdrawal, two
+    admins creating the same name): the loser's transaction is rolled back whole."""
     log.info("conflict on %s %s: %s", request.method, request.path, exc)
     _rollback()
     message = "That record was changed or erased by another request at the same moment. Nothing was changed."
@@ -113,7 +115,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     for outage in (OperationalError, InterfaceError, DisconnectionError, KeyRingError):
         app.register_error_handler(outage, handle_outage)
-    for conflict in (StaleDataError, ObjectDeletedError):
+    for conflict in (StaleDataError, ObjectDeletedError, IntegrityError):
         app.register_error_handler(conflict, handle_conflict)
     app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(Exception, handle_unexpected)

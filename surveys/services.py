@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import logging
+import re
 import secrets
 import weakref
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import ledger
 from models.base import utcnow
 from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
-from models.definition import SurveySpec, stranding_changes
+from models.definition import SLUG, SurveySpec, stranding_changes
 from models.response import ConsentEvent, Erasure, NoticeVersion, Response
 from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
 from models.survey import Field, Survey
@@ -73,7 +74,7 @@ class StrandedData(DomainError):
 def get_survey(session: Session, slug: str) -> Survey:
     """The survey with its fields loaded, so what is built from it outlives the session."""
     survey = session.execute(select(Survey).where(Survey.slug == slug).options(joinedload(Survey.fields))
-                             ).unique().scalar_one_or_none()
+                             ).unique().scalar_one_or_none() if SLUG.match(slug) else None
     if survey is None:
         raise NotFound(f"There is no survey {slug!r}.")
     return survey
@@ -349,9 +350,11 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
     if errors:
         raise InvalidSubmission("Some answers need attention.", errors)
     parts = split_by_class(survey.fields, clean)
-    sealed = seal_answers(ring, survey.id, response.public_id, parts[Classification.PII],
-                          parts[Classification.SPI], wrapped_key=response.data_key)
+    # Under a fresh data key: an old blob left in the write-ahead log or a free page opens under
+    # nothing that remains (the caller clears that residue too, once this commits).
+    sealed = seal_answers(ring, survey.id, response.public_id, parts[Classification.PII], parts[Classification.SPI])
     response.non_pii, response.pii, response.spi = parts[Classification.NON_PII], sealed.pii, sealed.spi
+    response.data_key = sealed.data_key
     session.flush()
     log.info("response %s corrected by %s", response.public_id, actor)
 
@@ -370,16 +373,21 @@ def expired_responses(session: Session, now: datetime | None = None, batch: int 
     return expired
 
 
+PUBLIC_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
 def find_by_public_id(session: Session, public_id: str) -> Response:
-    response = session.scalar(select(Response).where(Response.public_id == public_id.strip()))
+    public_id = public_id.strip()
+    response = session.scalar(select(Response).where(Response.public_id == public_id)) \
+        if PUBLIC_ID.match(public_id) else None
     if response is None:
         raise NotFound("No response has that id; it may already be erased.")
     return response
 
 
-def clear_erased_residue(session: Session) -> None:
-    """After an erasure commits: SQLite's secure_delete has zeroed the freed space in the database
-    file, but the write-ahead log still holds earlier copies of the pages until it is checkpointed.
+def clear_residue(session: Session) -> None:
+    """After an erasure or a correction commits: SQLite's secure_delete has zeroed the freed space in
+    the database file, but the write-ahead log still holds earlier copies of the pages until it is checkpointed.
     Checkpoint and truncate it now — best effort: a truncating checkpoint waits for every reader,
     so it gets a quarter second; with a long export running it happens at a later checkpoint."""
     if session.get_bind().dialect.name == "sqlite":

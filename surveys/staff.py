@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, selectinload
 from models.account import Account, LoginAttempt, StaffSession
 from models.base import utcnow
 from models.crypto import KeyRing
-from models.definition import PURPOSE
+from models.definition import PURPOSE, SLUG
 from models.recipient import INTERNAL, ApiToken, Recipient, RecipientPurpose
 from models.survey import Survey
+from models.text import printable, storable
 
 from .auth import Passwords, digest, new_session_token, new_token
 from .services import DomainError, InvalidSubmission, NotFound
@@ -56,7 +57,7 @@ def create_account(session: Session, passwords: Passwords, email: str, role: str
                    spi_access: bool = False) -> Account:
     email = email.strip().lower()
     errors = {}
-    if not EMAIL.match(email):
+    if not EMAIL.match(email) or not storable(email):
         errors["email"] = ["Enter an email address."]
     if role not in ("admin", "researcher"):
         errors["role"] = ["Choose admin or researcher."]
@@ -151,11 +152,7 @@ def create_recipient(session: Session, ring: KeyRing, name: str, purposes: list[
     errors = {}
     if not RECIPIENT_NAME.match(name) or name.lower() == INTERNAL:
         errors["name"] = ["Use 1-100 letters, digits, spaces, dots, dashes or underscores (not 'internal')."]
-    if not purposes:
-        errors["purpose"] = ["Register at least one purpose."]
-    bad = [p for p in purposes if not PURPOSE.match(p) or len(p) > 64]
-    if bad:
-        errors["purpose"] = [f"Not a purpose key: {', '.join(bad)} (lower-case letters, digits, - and _)."]
+    errors.update(_purpose_errors(purposes, "purpose"))
     if errors:
         raise InvalidSubmission("The recipient cannot be created.", errors)
     if session.scalar(select(Recipient).where(Recipient.name == name)):
@@ -171,17 +168,34 @@ def create_recipient(session: Session, ring: KeyRing, name: str, purposes: list[
 
 
 def _surveys(session: Session, slugs: list[str]) -> list[Survey]:
-    found = list(session.scalars(select(Survey).where(Survey.slug.in_(slugs)))) if slugs else []
+    valid = [slug for slug in slugs if SLUG.match(slug)]
+    found = list(session.scalars(select(Survey).where(Survey.slug.in_(valid)))) if valid else []
     missing = set(slugs) - {s.slug for s in found}
     if missing:
-        raise InvalidSubmission("Unknown survey.", {"survey": [f"No survey {', '.join(sorted(missing))}."]})
+        shown = ", ".join(sorted(printable(slug) for slug in missing))
+        raise InvalidSubmission("Unknown survey.", {"survey": [f"No survey {shown}."]})
     return found
 
 
-def update_recipient(session: Session, recipient: Recipient, purposes: list[str], survey_slugs: list[str]) -> None:
-    bad = [p for p in purposes if not PURPOSE.match(p)]
+MAX_PURPOSE = 64  # the column's length
+
+
+def _purpose_errors(purposes: list[str], key: str) -> dict[str, list[str]]:
+    """Creating and updating a recipient check its purposes alike."""
+    if not purposes:
+        return {key: ["Register at least one purpose."]}
+    bad = [p for p in purposes if not PURPOSE.match(p) or len(p) > MAX_PURPOSE]
     if bad:
-        raise InvalidSubmission("Not a purpose key.", {"purposes": [f"Not a purpose key: {', '.join(bad)}."]})
+        shown = ", ".join(printable(p[:MAX_PURPOSE]) for p in bad)
+        return {key: [f"Not a purpose key: {shown} (lower-case letters, digits, - and _, at most "
+                      f"{MAX_PURPOSE} characters)."]}
+    return {}
+
+
+def update_recipient(session: Session, recipient: Recipient, purposes: list[str], survey_slugs: list[str]) -> None:
+    errors = _purpose_errors(purposes, "purposes")
+    if errors:
+        raise InvalidSubmission("The recipient cannot be changed.", errors)
     keep = {p.purpose: p for p in recipient.purposes}
     recipient.purposes = [keep.get(p) or RecipientPurpose(purpose=p) for p in dict.fromkeys(purposes)]
     if not recipient.is_internal:

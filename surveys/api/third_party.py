@@ -1,5 +1,6 @@
 """The consent-filtered API for third parties: one more surface over disclosures, not a second rule."""
 import hashlib
+import re
 from datetime import datetime, timezone
 from functools import wraps
 
@@ -44,19 +45,24 @@ def _purpose() -> str:
 
 
 def _since(name: str = "since") -> datetime | None:
+    """An ISO 8601 time as UTC. One that exists in its own offset but not in UTC (9999-12-31T23:59-14:00)
+    is refused like any other malformed value."""
     raw = request.args.get(name)
     if raw is None:
         return None
     try:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise invalid(name, "Use an ISO 8601 timestamp, e.g. 2026-01-31T12:00:00Z.") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+WHOLE = re.compile(r"[0-9]{1,4}")  # ASCII digits only: str.isdigit() admits '²' and '①', which int() refuses
 
 
 def _limit() -> int:
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not WHOLE.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise invalid("limit", f"Use a whole number from 1 to {MAX_LIMIT}.")
     return int(raw)
 

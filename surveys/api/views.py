@@ -59,11 +59,14 @@ def update_me():
             services.update_answers(db.session(), keyring(), response, body["answers"], whole=False)
         except services.NotEligible:
             db.commit()  # the erasure of a minor's response stands
+            services.clear_residue(db.session())
             raise
     notice = current_notice()
     services.change_consent(db.session(), response, changes, source="api", notice_version=notice.version,
                             notice_text=notice.text)
     db.commit()
+    if "answers" in body:
+        services.clear_residue(db.session())  # the answers as they were, in the write-ahead log
     return jsonify(serializers.respondent_record(services.respondent_record(db.session(), keyring(), response)))
 
 
@@ -72,7 +75,7 @@ def delete_me():
     if not services.erase(db.session(), _me(), "withdrawn", "respondent"):
         raise services.UnknownReceipt("That response is already erased.")
     db.commit()
-    services.clear_erased_residue(db.session())
+    services.clear_residue(db.session())
     return "", 204
 
 

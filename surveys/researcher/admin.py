@@ -97,7 +97,7 @@ def erase():
         else:
             if services.erase(session, response, form.reason.data, current_user.email):
                 db.commit()
-                services.clear_erased_residue(session)
+                services.clear_residue(session)
                 done = form.public_id.data.strip()
             else:
                 form.public_id.errors = ["That response was erased a moment ago."]

@@ -102,12 +102,14 @@ def correct(response):
                                     from_text=True)
         except services.NotEligible as exc:
             db.commit()  # a minor's response is erased, and its sessions with it
+            services.clear_residue(db.session())
             session.pop("me", None)
             return render_template("respond/refused.html", survey=survey, message=exc.message), 403
         except services.InvalidSubmission as exc:
             show_errors(form, exc.errors)
         else:
             db.commit()
+            services.clear_residue(db.session())  # the answers as they were, in the write-ahead log
             return redirect(url_for(".record"))
     return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX)
 
@@ -129,7 +131,7 @@ def withdraw(response):
         survey = db.session().get(Survey, response.survey_id)
         services.erase(db.session(), response, "withdrawn", "respondent")
         db.commit()
-        services.clear_erased_residue(db.session())
+        services.clear_residue(db.session())
         session.pop("me", None)
         return render_template("respond/withdrawn.html", survey=survey)
     return redirect(url_for(".record", confirm="needed"))

@@ -1,4 +1,4 @@
-from flask import redirect, render_template, session, url_for
+from flask import jsonify, redirect, render_template, session, url_for
 
 from models.submission import CONSENT_KEYS
 
@@ -23,6 +23,16 @@ def _refused(survey, exc: services.NotEligible):
 @bp.get("/")
 def index():
     return render_template("respond/index.html", surveys=services.list_open_surveys(db.session()))
+
+
+#: When this service's handling of the Global Privacy Control signal last changed.
+GPC_LAST_UPDATE = "2026-11-23"
+
+
+@bp.get("/.well-known/gpc.json")
+def gpc_support():
+    """The GPC specification's well-known resource: this site honors the signal."""
+    return jsonify(gpc=True, lastUpdate=GPC_LAST_UPDATE)
 
 
 @bp.get("/privacy")
