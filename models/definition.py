@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from .text import MESSAGES, bad_text, printable
 from .vocabulary import Classification, FieldType, Role, SurveyStatus
 
 SLUG = re.compile(r"^[a-z0-9-]+$")
@@ -133,6 +134,13 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _Mapping:
 
 
 def _read(text: str, filename: str) -> Any:
+    try:
+        return _parse(text, filename)
+    except RecursionError:
+        raise DefinitionError([Problem("file", "is nested too deeply to be a survey definition")]) from None
+
+
+def _parse(text: str, filename: str) -> Any:
     if filename.lower().endswith(".json"):
         try:
             return json.loads(text, object_pairs_hook=_json_object)
@@ -156,8 +164,24 @@ def load_definition(path: str | Path) -> SurveySpec:
     return parse_definition(text, path.name)
 
 
+def _unstorable_text(data: Any) -> list[Problem]:
+    """Text no export or page could encode (a lone surrogate from a JSON or YAML escape), or a NUL."""
+    problems = []
+    for path, problem in bad_text(data):
+        container = data
+        for step in path[:-1]:
+            container = container[step]
+        where = "".join(f"[{step}]" if isinstance(step, int) else f".{printable(step)}" for step in path).lstrip(".")
+        message = MESSAGES[problem].rstrip(".")
+        problems.append(Problem(where or "file", message[0].lower() + message[1:],
+                                _line(container, path[-1]) if path else None))
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
 def parse_definition(text: str, filename: str = "survey.yaml") -> SurveySpec:
     data = _read(text, filename)
+    if problems := _unstorable_text(data):
+        raise DefinitionError(problems)
     checker = _Checker()
     spec = checker.survey(data)
     if checker.problems:

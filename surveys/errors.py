@@ -32,8 +32,8 @@ def _json(status: int, code: str, message: str, errors: dict | None = None):
     return jsonify(body), status
 
 
-def _page(status: int, title: str, message: str):
-    return render_template("error.html", status=status, title=title, message=message), status
+def _page(status: int, title: str, message: str, errors: dict | None = None):
+    return render_template("error.html", status=status, title=title, message=message, errors=errors or {}), status
 
 
 def _rollback() -> None:
@@ -48,7 +48,7 @@ def handle_domain_error(exc: DomainError):
     _rollback()
     if _wants_json():
         return _json(exc.status, exc.code, exc.message, exc.errors)
-    return _page(exc.status, "That did not work", exc.message)
+    return _page(exc.status, "That did not work", exc.message, exc.errors)
 
 
 def handle_http_error(exc: HTTPException):

@@ -237,3 +237,20 @@ def test_arbitrary_input_gives_a_definition_or_problems_never_a_crash(data):
         parse_definition(json.dumps(data), "fuzz.json")
     except DefinitionError as exc:
         assert exc.problems and all(problem.message for problem in exc.problems)
+
+
+@pytest.mark.parametrize("text, filename, where", [
+    ('slug: a\ntitle: "Hi \\ud800"\npurpose: p\nfields: []\n', "s.yaml", "title (line 2): contains characters that "
+                                                                        "cannot be encoded as UTF-8"),
+    ('slug: a\ntitle: t\npurpose: p\nfields:\n  - name: x\n    label: "a\\0b"\n    type: text\n'
+     '    classification: pii\n', "s.yaml", "fields[0].label (line 6): contains a NUL character"),
+    ('{"slug": "a", "title": "t", "purpose": "p", "fields": [{"name": "x", "type": "choice", '
+     '"classification": "pii", "choices": ["ok", "\\udfff"]}]}', "s.json", "fields[0].choices[1]: contains characters"),
+    ('{"slug": "a", "title": "t", "purpose": "p", "fields": [], "\\ud800": 1}', "s.json", "\\ud800: contains"),
+    ("[" * 100_000, "s.json", "file: is nested too deeply"),
+    ("[" * 100_000, "s.yaml", "file: is nested too deeply"),
+])
+def test_text_no_export_could_encode_and_absurd_nesting_are_located_problems(text, filename, where):
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, filename)
+    assert any(str(problem).startswith(where) for problem in caught.value.problems), caught.value.problems
