@@ -19,7 +19,7 @@ from models.schema import migrate
 from models.survey import Survey
 from models.text import MESSAGES, storable, text_problem
 
-from . import db, services, staff
+from . import db, respondent_access, services, staff
 from .keys import keyring
 from .notice import SHIPPED as SHIPPED_NOTICE
 from .notice import current_notice
@@ -216,6 +216,8 @@ def purge_command():
             break
         total += sum(services.erase(session, response, "retention", "system:retention") for response in expired)
         session.commit()
+    respondent_access.purge_submission_tokens(session)  # and any receipt never shown with them
+    session.commit()
     services.clear_residue(session)
     click.echo(f"erased {total} response(s) past their retention period")
 
