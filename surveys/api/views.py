@@ -5,11 +5,12 @@ from flask import abort, jsonify, request
 from models.submission import check_consent_change
 
 from .. import db, services
+from ..consent_receipts import consent_receipt
 from ..keys import keyring
 from ..notice import current_notice
 from ..ratelimit import limiter, per_address
 from ..security import csrf
-from ..web import client_info, gpc_signal
+from ..web import client_info, gpc_signal, receipt_issuer
 from . import bp, openapi, serializers
 
 csrf.exempt(bp)
@@ -89,3 +90,9 @@ def delete_me():
 @bp.get("/openapi.json")
 def openapi_document():
     return jsonify(openapi.document())
+
+
+@bp.get("/me/consent-receipt")
+def my_consent_receipt():
+    receipt = consent_receipt(db.session(), _me(), receipt_issuer())
+    return jsonify(serializers.consent_receipt(receipt))
