@@ -13,6 +13,8 @@ DEFAULTS = {
     "DATABASE_URL": None,           # default: sqlite:///<instance>/surveys.db
     "KEYRING_FILE": None,           # default: <instance>/keyring.json
     "PRIVACY_NOTICE_FILE": None,    # default: <instance>/privacy-notice.md, else the one shipped
+    "CONTROLLER_NAME": "illumeMed",  # the PII controller named in consent receipts: whose terms these are
+    "CONTROLLER_CONTACT": None,     # how respondents reach it; default: the privacy notice's address
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "TRUNCATE_IP": True,            # IPv4 to /24, IPv6 to /48
     "PROXY_COUNT": 0,               # trusted reverse proxies in front (X-Forwarded-For/-Proto)

@@ -1,6 +1,7 @@
 """Request details both surfaces read the same way."""
-from flask import current_app, request
+from flask import current_app, request, url_for
 
+from .consent_receipts import Issuer
 from .services import ClientInfo, describe_client
 
 
@@ -11,3 +12,12 @@ def client_info() -> ClientInfo:
 
 def gpc_signal() -> bool:
     return request.headers.get("Sec-GPC", "").strip() == "1"
+
+
+def receipt_issuer() -> Issuer:
+    """The controller and the absolute addresses a consent receipt names, the same from either surface."""
+    notice_url = url_for("respond.privacy", _external=True)
+    return Issuer(controller_name=current_app.config["CONTROLLER_NAME"],
+                  controller_contact=current_app.config["CONTROLLER_CONTACT"] or notice_url,
+                  notice_url=notice_url, self_service_url=url_for("respond.me", _external=True),
+                  api_url=url_for("api.delete_me", _external=True))

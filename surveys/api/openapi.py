@@ -1,5 +1,8 @@
 """The OpenAPI 3 description of the JSON API. tests/web/test_openapi.py keeps it in step
 with the routes and runs schemathesis against it."""
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from models.vocabulary import Classification, FieldType
@@ -103,6 +106,17 @@ SCHEMAS: dict[str, Any] = {
             "change": {"type": "string", "enum": ["withdrawn", "narrowed"]}}}}}},
 }
 
+RECEIPT_SCHEMA = Path(__file__).with_name("consent-receipt.schema.json")
+
+
+@cache
+def receipt_schema() -> dict:
+    """The consent receipt's JSON Schema as an OpenAPI 3.0 schema: the file is written in the subset
+    both read, so only the keywords naming the file itself are left out."""
+    schema = json.loads(RECEIPT_SCHEMA.read_text(encoding="utf-8"))
+    return {key: value for key, value in schema.items() if key not in ("$schema", "$id")}
+
+
 ERROR_WORDS = {400: "Malformed JSON", 401: "Missing, wrong, revoked or expired credentials",
                403: "Not allowed: age not confirmed or a minor (submissions); purpose not registered or survey "
                     "not shared (third parties)", 404: "Unknown survey", 409: "The survey is closed",
@@ -154,6 +168,12 @@ def document() -> dict:
                                      {"204": {"description": "Erased"}}, (401,), security=RECEIPT,
                                      tag="respondents"),
             },
+            "/api/v1/me/consent-receipt": {
+                "get": _operation("Your consent record as a receipt, after ISO/IEC TS 27560: purposes and whether "
+                                  "each may be served, recipients, retention, how to withdraw, every consent event",
+                                  {"200": _json(_ref("ConsentReceipt"), "Your consent receipt")}, (401,),
+                                  security=RECEIPT, tag="respondents"),
+            },
             "/api/v1/surveys": {
                 "get": _operation("The surveys shared with you", {"200": _json(_ref("SurveyList"), "Surveys")},
                                   (401, 429), security=BEARER, tag=third),
@@ -175,7 +195,7 @@ def document() -> dict:
             },
         },
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, "ConsentReceipt": receipt_schema()},
             "responses": {f"E{code}": _json(_ref("Error"), words) for code, words in ERROR_WORDS.items()},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "From `recipients create`."},

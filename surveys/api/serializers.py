@@ -2,7 +2,10 @@
 from typing import Any
 
 from models.base import iso_utc
+from models.recipient import INTERNAL
+from models.vocabulary import Classification
 
+from ..consent_receipts import SCHEMA_VERSION, ConsentReceipt
 from ..services import RespondentRecord, Submitted
 
 
@@ -46,4 +49,38 @@ def respondent_export(record: RespondentRecord) -> dict[str, Any]:
         "request": {"ip_truncated": response.client_ip, "user_agent": response.user_agent,
                     "referrer": response.referrer},
         "retention_days": survey.retention_days,
+    }
+
+
+def consent_receipt(receipt: ConsentReceipt) -> dict[str, Any]:
+    """The receipt as surveys/api/consent-receipt.schema.json describes it; the names are ISO/IEC TS 27560's
+    fields in snake_case, where it has one."""
+    issuer, survey, response = receipt.issuer, receipt.survey, receipt.response
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "record_id": receipt.record_id,
+        "pii_principal_id": response.public_id,
+        "language": issuer.language,
+        "service": {"survey": survey.slug, "title": survey.title},
+        "privacy_notice": {"notice_version": response.notice_version, "notice_url": issuer.notice_url},
+        "pii_controllers": [{"party_name": issuer.controller_name, "party_contact": issuer.controller_contact,
+                             "party_role": "pii_controller"}],
+        "purposes": [{"purpose_id": p.id, "purpose": p.purpose, "purpose_description": p.description,
+                      "lawful_basis": "consent", **({"consent_choice": p.choice} if p.choice else {}),
+                      "served": p.served, "pii_types_served": [cls.value for cls in p.classes_served]}
+                     for p in receipt.purposes],
+        "pii_information": [{"pii_type": cls.value, "sensitive_pii_category": cls is Classification.SPI,
+                             "pii_attribute_ids": names} for cls, names in receipt.fields_by_class.items()],
+        "retention_period": {"days": survey.retention_days, "starts_at": iso_utc(response.submitted_at),
+                             "ends_at": iso_utc(receipt.retention_ends_at)},
+        "recipients": [{"party_name": INTERNAL, "party_role": "internal"}]
+        + [{"party_name": r.name, "party_role": "third_party", "purposes": r.purpose_names}
+           for r in receipt.third_parties],
+        "withdrawal_method": {
+            "description": "Withdrawing erases your answers and this record at once. Sign in at the self-service "
+                           "page with your receipt code and choose to withdraw, or send a DELETE request to the "
+                           "API address with your receipt code in the X-Receipt header.",
+            "self_service_url": issuer.self_service_url, "api_method": "DELETE", "api_url": issuer.api_url},
+        "events": [{"event_time": iso_utc(e.at), "event_type": e.type, "event_state": e.state, "source": e.source,
+                    "notice_version": e.notice_version, "note": e.note} for e in receipt.events],
     }

@@ -3,12 +3,13 @@ from flask import jsonify, request
 from models.submission import check_consent_change, lifts_gpc_opt_out
 
 from .. import db, services
+from ..consent_receipts import consent_receipt
 from ..inputs import json_body
 from ..keys import keyring
 from ..notice import current_notice
 from ..ratelimit import limiter, per_address
 from ..security import csrf
-from ..web import client_info, gpc_signal
+from ..web import client_info, gpc_signal, receipt_issuer
 from . import bp, openapi, serializers
 
 csrf.exempt(bp)
@@ -82,3 +83,9 @@ def delete_me():
 @bp.get("/openapi.json")
 def openapi_document():
     return jsonify(openapi.document())
+
+
+@bp.get("/me/consent-receipt")
+def my_consent_receipt():
+    receipt = consent_receipt(db.session(), _me(), receipt_issuer())
+    return jsonify(serializers.consent_receipt(receipt))

@@ -11,10 +11,11 @@ from models.survey import Survey
 
 from .. import db, respondent_access, services
 from ..api import serializers
+from ..consent_receipts import consent_receipt
 from ..keys import keyring
 from ..notice import current_notice
 from ..ratelimit import limiter
-from ..web import gpc_signal
+from ..web import gpc_signal, receipt_issuer
 from . import bp
 from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
                     typed_answers)
@@ -142,3 +143,12 @@ def leave_me():
     respondent_access.end_session(db.session(), session.pop("me", None))
     db.commit()
     return redirect(url_for(".me"))
+
+
+@bp.get("/me/consent-receipt")
+@me_required
+def download_consent_receipt(response):
+    receipt = consent_receipt(db.session(), response, receipt_issuer())
+    body = serializers.consent_receipt(receipt)
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="consent-receipt-{receipt.survey.slug}.json"'})

@@ -55,7 +55,8 @@ def calls_in(path: Path) -> dict[str, set[str]]:
 
 def test_only_one_function_reads_answers_for_disclosure():
     """Decrypting answers and deciding disclosure happen in disclosures.disclosed_rows; the one
-    other reader of answers is the respondent's own view of them. (The receipt page opens the one
+    other reader of answers is the respondent's own view of them. The consent receipt asks the
+    rule what the respondent's choices allow, and reads no answers. (The receipt page opens the one
     thing sealed for the browser itself: its receipt code, never an answer.)"""
     readers = {}
     for path in (ROOT / "surveys").rglob("*.py"):
@@ -67,6 +68,7 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/disclosures.py:_decisions": ["decide_classes"],
         "surveys/disclosures.py:disclosed_rows": ["open_answers"],
         "surveys/disclosures.py:respondent_key": ["unwrap"],
+        "surveys/consent_receipts.py:_purposes": ["decide_classes"],
         "surveys/services.py:own_answers": ["open_answers"],
         "surveys/respondent_access.py:receipt_once": ["open_sealed"],
     }
