@@ -52,6 +52,7 @@ class ReceiptEvent:
     source: str
     notice_version: str
     note: str
+    gpc: bool
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def _events(response: Response) -> list[ReceiptEvent]:
     for position, event in enumerate(response.events):
         state.update({key: value for key, value in event.changes.items() if key in state})
         events.append(ReceiptEvent(at=event.at, type="modified" if position else "given", state=dict(state),
-                                   source=event.source, notice_version=event.notice_version, note=event.note))
+                                   source=event.source, notice_version=event.notice_version, note=event.note,
+                                   gpc=event.gpc))
     return events
 
 

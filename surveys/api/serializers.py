@@ -44,7 +44,7 @@ def respondent_export(record: RespondentRecord) -> dict[str, Any]:
         "questions": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification,
                        "answer": record.answers.get(f.name)} for f in survey.fields],
         "consent_history": [{"at": iso_utc(e.at), "source": e.source, "changes": e.changes,
-                             "notice_version": e.notice_version, "note": e.note} for e in response.events],
+                             "notice_version": e.notice_version, "note": e.note, "gpc": e.gpc} for e in response.events],
         "notice_version": response.notice_version,
         "request": {"ip_truncated": response.client_ip, "user_agent": response.user_agent,
                     "referrer": response.referrer},
@@ -81,6 +81,6 @@ def consent_receipt(receipt: ConsentReceipt) -> dict[str, Any]:
                            "page with your receipt code and choose to withdraw, or send a DELETE request to the "
                            "API address with your receipt code in the X-Receipt header.",
             "self_service_url": issuer.self_service_url, "api_method": "DELETE", "api_url": issuer.api_url},
-        "events": [{"event_time": iso_utc(e.at), "event_type": e.type, "event_state": e.state, "source": e.source,
-                    "notice_version": e.notice_version, "note": e.note} for e in receipt.events],
+        "events": [{"event_time": iso_utc(e.at), "event_type": e.type, "gpc": e.gpc, "event_state": e.state,
+                    "source": e.source, "notice_version": e.notice_version, "note": e.note} for e in receipt.events],
     }

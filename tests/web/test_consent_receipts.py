@@ -95,6 +95,7 @@ def test_a_gpc_opt_out_is_in_the_first_event_and_keeps_third_parties_out(client,
     [event] = receipt["events"]
     assert event["event_state"]["opt_out_third_party"] is gpc
     assert ("Global Privacy Control" in event["note"]) is gpc
+    assert event["gpc"] is gpc
     assert served(receipt)["third_party_disclosure"] is not gpc
 
 
