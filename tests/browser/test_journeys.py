@@ -11,8 +11,9 @@ from tests.conftest import PASSWORD
 def test_a_respondent_fills_in_the_demo_survey_with_a_gpc_signal(server, browser, shoot, client):
     page = browser.new_page(extra_http_headers={"Sec-GPC": "1"}, viewport={"width": 420, "height": 900})
     page.goto(f"{server}/s/wellbeing-demo")
-    expect(page.locator("#gpc-note")).to_contain_text("Global Privacy Control")
+    expect(page.locator("#gpc-note")).to_contain_text("Opt-out request honored")
     expect(page.locator("#opt_out_third_party")).to_be_checked()
+    expect(page.locator("#opt_out_third_party")).to_be_disabled()
     expect(page.locator("#spi_disclosure")).not_to_be_checked()
     shoot(page, "consent")
     page.check("#participate")
@@ -37,6 +38,7 @@ def test_a_respondent_fills_in_the_demo_survey_with_a_gpc_signal(server, browser
     page.fill("#q_conditions", "asthma")
     page.click("text=Submit my answers")
     code = page.locator("#receipt-code").inner_text()
+    expect(page.locator("#gpc-honored")).to_contain_text("Opt-out request honored")
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){7}", code)
     shoot(page, "receipt")
 
