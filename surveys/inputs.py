@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter, Map
 
 from models.text import MESSAGES, bad_text, printable, text_problem
 
@@ -30,7 +31,10 @@ def _refuse(problems: list[tuple[tuple[Any, ...], str]], where: str) -> None:
 
 
 def check_request() -> None:
-    """Before every request: the path, the query string and any form fields."""
+    """Before every request: the path, the query string and any form fields. Pages take forms
+    only: Flask-WTF would otherwise read a JSON body as form data, whatever its shape."""
+    if request.is_json and not request.path.startswith("/api/"):
+        abort(415, "These pages take HTML forms; the JSON API is under /api/.")
     problems = []
     if text_problem(request.path):
         problems.append((("path",), text_problem(request.path)))
@@ -59,5 +63,27 @@ def json_body() -> dict:
     return body
 
 
+MAX_ID = 2 ** 31 - 1  # the largest id every database here stores; a larger one would overflow the driver
+
+
+def row_id(value: str | int) -> int:
+    """An id sent by a client: a whole number from 1 to MAX_ID, or ValueError (WTForms' coerce contract)."""
+    number = int(value) if isinstance(value, int) or (isinstance(value, str) and value.isascii()) else 0
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a route: only numbers a row id can be, so a huge one is a 404, not an overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    """Before any blueprint registers its routes, so they all take the bounded converter."""
+    app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)

@@ -7,6 +7,7 @@ from models import ledger
 from models.base import utcnow
 
 from .. import db, services, staff
+from ..inputs import row_id
 from ..keys import keyring
 from ..signin import admin_required
 from . import bp
@@ -16,7 +17,7 @@ from .forms import ConfirmForm, EraseForm, RecipientForm, TokenForm
 @bp.get("/ledger")
 @admin_required
 def ledger_page():
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=row_id)
     entries = ledger.last_entries(db.session(), limit=100, before_seq=before)
     return render_template("researcher/ledger.html", entries=entries)
 

@@ -4,6 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..disclosures import BLANK_WITHHELD, DROP_WITHHELD
+from ..inputs import row_id
 from ..respond.forms import MultiCheckboxField
 
 
@@ -21,7 +22,7 @@ MODES = [SelectChoice(BLANK_WITHHELD, "Leave withheld answers empty"),
 
 class ExportForm(FlaskForm):
     survey = SelectField("Survey", validators=[DataRequired()])
-    recipient = SelectField("Recipient", coerce=int, validators=[DataRequired()])
+    recipient = SelectField("Recipient", coerce=row_id, validators=[DataRequired()])
     purpose = StringField("Purpose", validators=[DataRequired()],
                           description="The survey's own purpose, or one registered for the recipient.")
     format = RadioField("Format", choices=FORMATS, default="csv")
