@@ -1,7 +1,10 @@
 import csv
 import io
+import json
 import threading
-
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from models.crypto import KeyRing
 from surveys import db, disclosures, services, staff
@@ -53,3 +56,33 @@ def test_a_withdrawal_racing_an_export_is_wholly_in_it_or_wholly_out(app, make_s
     later = export_stream(app.extensions["surveys.sessions"], ring, d, "csv", "blank")
     after = {row["tag"] for row in csv.DictReader(io.StringIO(b"".join(later).decode()))}
     assert not after & set(racing) and len(after) == 1500 - len(racing)  # and wholly out of the next one
+
+
+def _call(live_server, method: str, path: str, receipt: str, body: dict | None = None) -> int:
+    request = urllib.request.Request(live_server.url + path, method=method, headers={
+        "X-Receipt": receipt, "Content-Type": "application/json"},
+        data=json.dumps(body).encode() if body is not None else None)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_corrections_racing_withdrawals_of_the_same_receipt_never_answer_500(live_server):
+    """Two workers, the same receipt: each PATCH either lands before the erasure or finds it gone."""
+    receipts = [live_server.post("/api/v1/surveys/wellbeing-demo/responses", {
+        "answers": {"wellbeing": "good", "full_name": f"P{i}"},
+        "consent": {"participate": True, "age_confirmed": True}})[1]["receipt"] for i in range(40)]
+    calls = []
+    for receipt in receipts:
+        calls += [("PATCH", receipt, {"answers": {"full_name": "Changed"}, "consent": {"spi_disclosure": True}})] * 3
+        calls += [("DELETE", receipt, None)] * 2
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda call: (call[0], _call(live_server, call[0], "/api/v1/me", call[1], call[2])),
+                                 calls))
+    assert all(status < 500 for _, status in statuses), sorted(set(statuses))
+    deletes = [status for method, status in statuses if method == "DELETE"]
+    assert deletes.count(204) == len(receipts)  # each response erased exactly once
+    assert {status for method, status in statuses if method == "PATCH"} <= {200, 401, 409}
+    assert all(_call(live_server, "GET", "/api/v1/me", receipt) == 401 for receipt in receipts)
