@@ -3,6 +3,7 @@ Each secret is random, shown once, and stored only as a SHA-256 digest."""
 import base64
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -40,6 +41,17 @@ def new_token() -> tuple[str, str]:
 def new_session_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     return token, digest(token)
+
+
+def still_live(session, row, idle: timedelta, now: datetime) -> bool:
+    """A server-side session row, seen now: deleted when it sat idle too long, else its last-seen
+    time moved on (at most once a minute: one write a minute, not one per request)."""
+    if now - row.last_seen_at > idle:
+        session.delete(row)
+        return False
+    if now - row.last_seen_at > timedelta(seconds=60):
+        row.last_seen_at = now
+    return True
 
 
 class Passwords:

@@ -67,16 +67,18 @@ def handle_csrf_error(exc: CSRFError):
                  "nothing was stored.")
 
 
+def _refusal(status: int, code: str, title: str, message: str):
+    """After a failure the client cannot fix by sending something else: roll back, then say so."""
+    _rollback()
+    return _json(status, code, message) if _wants_json() else _page(status, title, message)
+
+
 def handle_outage(exc: Exception):
     """The database is unreachable (or the key ring unreadable): say so, and when to come back.
     Nothing is kept between requests, so the next one after recovery just works."""
     log.error("unavailable on %s %s: %s", request.method, request.path, exc)
-    _rollback()
-    message = "The service is briefly unavailable. Nothing was stored; please try again in a minute."
-    if _wants_json():
-        response, status = _json(503, "unavailable", message)
-    else:
-        response, status = _page(503, "Please try again shortly", message)
+    response, status = _refusal(503, "unavailable", "Please try again shortly",
+                                "The service is briefly unavailable. Nothing was stored; please try again in a minute.")
     return response, status, {"Retry-After": str(RETRY_AFTER)}
 
 
@@ -84,21 +86,15 @@ def handle_conflict(exc: Exception):
     """Another request changed or erased the same record first (a correction racing a withdrawal, two
     admins creating the same name): the loser's transaction is rolled back whole."""
     log.info("conflict on %s %s: %s", request.method, request.path, exc)
-    _rollback()
-    message = "That record was changed or erased by another request at the same moment. Nothing was changed."
-    if _wants_json():
-        return _json(409, "conflict", message)
-    return _page(409, "That did not work", message)
+    return _refusal(409, "conflict", "That did not work",
+                    "That record was changed or erased by another request at the same moment. Nothing was changed.")
 
 
 def handle_data_error(exc: DataError):
     """A value the database refuses that the input checks let through: the client's, so a 400."""
     log.warning("data refused by the database on %s %s: %s", request.method, request.path, exc.orig)
-    _rollback()
-    message = "The request holds a value that cannot be stored. Nothing was stored."
-    if _wants_json():
-        return _json(400, "bad_request", message)
-    return _page(400, "That did not work", message)
+    return _refusal(400, "bad_request", "That did not work",
+                    "The request holds a value that cannot be stored. Nothing was stored.")
 
 
 def handle_unexpected(exc: Exception):

@@ -17,7 +17,7 @@ from models.crypto import CryptoError, KeyRing, open_sealed, seal
 from models.respondent_access import RespondentSession, SubmissionToken
 from models.response import Response
 
-from .auth import digest, new_session_token
+from .auth import digest, new_session_token, still_live
 from . import services
 from .services import DomainError
 
@@ -41,14 +41,8 @@ def load_session(session: Session, token: object, idle: timedelta) -> Response |
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
     row = session.scalar(select(RespondentSession).where(RespondentSession.token_digest == digest(token)))
-    if row is None:
+    if row is None or not still_live(session, row, idle, utcnow()):
         return None
-    now = utcnow()
-    if now - row.last_seen_at > idle:
-        session.delete(row)
-        return None
-    if now - row.last_seen_at > timedelta(seconds=60):  # one write a minute, not one per page
-        row.last_seen_at = now
     return session.get(Response, row.response_id)
 
 

@@ -18,7 +18,7 @@ from models.recipient import INTERNAL, ApiToken, Recipient, RecipientPurpose
 from models.survey import Survey
 from models.text import printable, storable
 
-from .auth import Passwords, digest, new_session_token, new_token
+from .auth import Passwords, digest, new_session_token, new_token, still_live
 from .services import DomainError, InvalidSubmission, NotFound
 
 log = logging.getLogger(__name__)
@@ -105,14 +105,8 @@ def start_session(session: Session, account: Account) -> str:
 def load_session(session: Session, token: str, idle: timedelta) -> Account | None:
     """The signed-in account, or None when the session ended or sat idle too long."""
     row = session.scalar(select(StaffSession).where(StaffSession.token_digest == digest(token)))
-    now = utcnow()
-    if row is None or not row.account.active:
+    if row is None or not row.account.active or not still_live(session, row, idle, utcnow()):
         return None
-    if now - row.last_seen_at > idle:
-        session.delete(row)
-        return None
-    if now - row.last_seen_at > timedelta(seconds=60):  # one write a minute, not one per request
-        row.last_seen_at = now
     return row.account
 
 
