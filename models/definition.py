@@ -3,6 +3,7 @@ every problem in it, each with where it is."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -11,12 +12,14 @@ from typing import Any, Iterable
 
 import yaml
 
+from .submission import SAFE_INTEGER
 from .text import MESSAGES, bad_text, printable
 from .vocabulary import Classification, FieldType, Role, SurveyStatus
 
 SLUG = re.compile(r"^[a-z0-9-]+$")
 PURPOSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_LONG_DIGITS = re.compile(r"^[+-]?[0-9_]+$")  # an integer the reader kept as text (see _construct_int)
 MIN_AGE_FLOOR = 18
 MAX_FIELDS = 200
 MAX_CHOICES = 100
@@ -119,6 +122,23 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _Sequence:
     return result
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
+    # int() refuses more than 4300 digits with a ValueError no YAML error catches; such a number
+    # is past every bound, so it stays text and the checker says where it is.
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return node.value
+
+
+def _json_int(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:  # past 4300 digits: as _construct_int
+        return text
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
@@ -143,7 +163,7 @@ def _read(text: str, filename: str) -> Any:
 def _parse(text: str, filename: str) -> Any:
     if filename.lower().endswith(".json"):
         try:
-            return json.loads(text, object_pairs_hook=_json_object)
+            return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
         except json.JSONDecodeError as exc:
             raise DefinitionError([Problem("file", f"not valid JSON: {exc.msg}", exc.lineno)]) from None
     try:
@@ -203,11 +223,6 @@ def _line(container: Any, key: Any) -> int | None:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (_is_int(value) or isinstance(value, float)) and value == value and value not in (
-        float("inf"), float("-inf"))
 
 
 class _Checker:
@@ -402,9 +417,11 @@ class _Checker:
         return low, high
 
     def bound(self, value: Any, ftype: FieldType, where: str, line: int | None) -> Any:
-        if ftype is FieldType.INTEGER and _is_int(value):
+        # Whole bounds keep the answers' own limit (±SAFE_INTEGER), so a bound is exact wherever it is read.
+        whole = _is_int(value) and -SAFE_INTEGER <= value <= SAFE_INTEGER
+        if ftype is FieldType.INTEGER and whole:
             return value
-        if ftype is FieldType.NUMBER and _is_number(value):
+        if ftype is FieldType.NUMBER and (whole or isinstance(value, float) and math.isfinite(value)):
             return value
         if ftype is FieldType.DATE:
             if isinstance(value, date):
@@ -414,7 +431,10 @@ class _Checker:
                     return date.fromisoformat(value).isoformat()
                 except ValueError:
                     pass
-        expected = {FieldType.INTEGER: "a whole number", FieldType.NUMBER: "a number",
+        whole_range = f"a whole number from {-SAFE_INTEGER} to {SAFE_INTEGER}"
+        said_whole = _is_int(value) or isinstance(value, str) and _LONG_DIGITS.match(value)
+        expected = {FieldType.INTEGER: whole_range,
+                    FieldType.NUMBER: whole_range if said_whole else "a finite number",
                     FieldType.DATE: "a date as YYYY-MM-DD"}[ftype]
         self.add(where, f"must be {expected}", line)
         return None

@@ -13,7 +13,10 @@ from .vocabulary import CONSENT_CHOICES, Classification, FieldType, Role
 
 MAX_LENGTH = {FieldType.TEXT: 500, FieldType.TEXTAREA: 10_000, FieldType.EMAIL: 254}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-WHOLE = re.compile(r"^[+-]?\d{1,18}$")
+WHOLE = re.compile(r"^[+-]?\d+$")
+#: The largest whole number a double holds exactly: integers within it read the same in JSON,
+#: JavaScript, SPSS and Stata, and sums of them cannot overflow a float.
+SAFE_INTEGER = 2**53 - 1
 REQUIRED = "This question needs an answer."
 
 
@@ -43,6 +46,25 @@ def _in_range(field: FieldLike, value: Any, shown: str) -> None:
         raise AnswerError(f"Enter {shown} of at most {field.max}.")
 
 
+def _safe(field: FieldLike, value: int, shown: str) -> None:
+    """Refuse a whole number past ±SAFE_INTEGER, naming the range this field really accepts."""
+    if -SAFE_INTEGER <= value <= SAFE_INTEGER:
+        return
+    low = -SAFE_INTEGER if field.min is None else max(field.min, -SAFE_INTEGER)
+    high = SAFE_INTEGER if field.max is None else min(field.max, SAFE_INTEGER)
+    raise AnswerError(f"Enter {shown} between {low} and {high}.")
+
+
+def _whole(field: FieldLike, text: str, shown: str) -> int:
+    """Digits (WHOLE) → int. Past the bound's own length the text is refused unread: int() raises
+    past 4300 digits, and costs quadratic time well before."""
+    negative = text.startswith("-")
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > len(str(SAFE_INTEGER)):
+        _safe(field, -SAFE_INTEGER - 1 if negative else SAFE_INTEGER + 1, shown)
+    return -int(digits) if negative else int(digits)
+
+
 def clean_value(field: FieldLike, value: Any) -> Any:
     """A JSON value → the value to store, or None for no answer; AnswerError if it does not fit."""
     ftype = FieldType(field.type)
@@ -65,11 +87,16 @@ def clean_value(field: FieldLike, value: Any) -> Any:
         if not _is_int(value):
             raise AnswerError("Enter a whole number.")
         _in_range(field, value, "a number")
+        _safe(field, value, "a whole number")
         return value
     if ftype is FieldType.NUMBER:
-        if not (_is_int(value) or isinstance(value, float)) or not math.isfinite(value):
+        # json.loads gives NaN, Infinity and 1e400 as non-finite floats; whole numbers keep their
+        # own bound, since a float past 2**53 is understood to be approximate and an int is not.
+        if not (_is_int(value) or isinstance(value, float) and math.isfinite(value)):
             raise AnswerError("Enter a number.")
         _in_range(field, value, "a number")
+        if _is_int(value):
+            _safe(field, value, "a number")
         return value
     if ftype is FieldType.DATE:
         if not isinstance(value, str):
@@ -118,10 +145,10 @@ def parse_text(field: FieldLike, raw: Any) -> Any:
     if ftype is FieldType.INTEGER:
         if not WHOLE.match(text):
             raise AnswerError("Enter a whole number.")
-        return int(text)
+        return _whole(field, text, "a whole number")
     if ftype is FieldType.NUMBER:
         if WHOLE.match(text):
-            return int(text)
+            return _whole(field, text, "a number")
         try:
             number = float(text)
         except ValueError:

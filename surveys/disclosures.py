@@ -9,13 +9,12 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 import secrets
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -28,7 +27,7 @@ from models.ledger import LedgerEntry, RespondentsDigest
 from models.recipient import Recipient
 from models.response import ConsentEvent, Erasure, Response
 from models.survey import Survey
-from models.vocabulary import Classification, FieldType, RecipientKind
+from models.vocabulary import Classification, RecipientKind
 
 from .batch_writer import BatchWriter
 from .staff import Forbidden, pseudonym_key_aad
@@ -318,75 +317,3 @@ def revocations(session: Session, ring: KeyRing, survey: Survey, recipient: Reci
               if any(changes.get(key) is value for key, value in NARROWING)]
     return [{"respondent": name(public_id), "at": iso_utc(at), "change": kind}
             for at, public_id, kind in sorted(found)]
-
-
-# -- aggregates --------------------------------------------------------------
-
-COUNTED = (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN)
-MEASURED = (FieldType.INTEGER, FieldType.NUMBER)
-
-
-@dataclass
-class Tally:
-    answered: int = 0
-    counts: Counter = field(default_factory=Counter)
-    total: float = 0.0
-    squares: float = 0.0
-
-
-def aggregate(rows: Iterable[DisclosedRow], survey: Survey, k: int, recorder: Recorder | None = None) -> dict:
-    """Per field: counts per choice, or a numeric summary, over the rows the rule admitted.
-    Counts from 1 to k-1 are suppressed, and so are enough others that none can be derived."""
-    tallies = {f.name: Tally() for f in survey.fields}
-    respondents = 0
-    for row in rows:
-        respondents += 1
-        if recorder:
-            recorder.respondent(row)
-        for name, value in row.answers.items():
-            tally = tallies[name]
-            tally.answered += 1
-            if isinstance(value, list):
-                tally.counts.update(value)
-            elif isinstance(value, bool):
-                tally.counts["yes" if value else "no"] += 1
-            elif isinstance(value, (int, float)):
-                tally.total += value
-                tally.squares += value * value
-            else:
-                tally.counts[value] += 1
-    out = {}
-    for f in survey.fields:
-        ftype, tally = FieldType(f.type), tallies[f.name]
-        summary: dict[str, Any] = {"type": ftype.value, "classification": f.classification, "suppressed": False}
-        if tally.answered < k:
-            summary.update(answered=None, suppressed=True)
-        elif ftype in COUNTED:
-            cells = list(f.choices) if ftype is not FieldType.BOOLEAN else ["yes", "no"]
-            counts = {cell: tally.counts.get(cell, 0) for cell in cells}
-            hidden = suppress(counts, k, additive=ftype is not FieldType.MULTI_CHOICE)
-            summary.update(answered=tally.answered,
-                           counts={cell: (None if cell in hidden else n) for cell, n in counts.items()},
-                           suppressed_cells=sorted(hidden, key=cells.index))
-        elif ftype in MEASURED:
-            mean = tally.total / tally.answered
-            variance = max(tally.squares / tally.answered - mean * mean, 0.0)
-            summary.update(answered=tally.answered, mean=round(mean, 2), sd=round(math.sqrt(variance), 2))
-        else:
-            summary.update(answered=tally.answered)
-        out[f.name] = summary
-    return {"survey": survey.slug, "k": k, "respondents": respondents if respondents >= k else None,
-            "fields": out}
-
-
-def suppress(counts: dict[str, int], k: int, additive: bool = True) -> set[str]:
-    """Primary suppression of counts 1..k-1. Where the cells add up to a published total,
-    complementary suppression: the smallest published cells are hidden too until at least
-    two are hidden and together they hold at least k, so subtracting the published cells
-    from the total reveals neither one small cell nor a small group."""
-    hidden = {cell for cell, n in counts.items() if 0 < n < k}
-    if additive and hidden:
-        shown = sorted((n, cell) for cell, n in counts.items() if cell not in hidden)
-        while shown and (len(hidden) < 2 or sum(counts[c] for c in hidden) < k):
-            hidden.add(shown.pop(0)[1])
-    return hidden

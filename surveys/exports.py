@@ -8,11 +8,12 @@ from typing import Iterator
 
 from sqlalchemy.orm import sessionmaker
 
+from models.aggregates import Aggregate
 from models.base import iso_utc
 from models.crypto import KeyRing
 from models.survey import Survey
 
-from .disclosures import Disclosure, Recorder, aggregate, disclosed_rows, respondent_key
+from .disclosures import Disclosure, Recorder, disclosed_rows, respondent_key
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 500
@@ -107,10 +108,14 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
 def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int) -> bytes:
     """Aggregates over what the rule admits, suppressed below k, recorded in the ledger."""
     recorder = Recorder(sessions, d, "aggregate", "json")
+    totals = Aggregate(d.survey.fields)
     with sessions() as read:
-        result = aggregate(disclosed_rows(read, ring, d), d.survey, k, recorder)
-    result["purpose"] = d.purpose
-    payload = json.dumps(result, ensure_ascii=False, indent=2).encode()
+        for row in disclosed_rows(read, ring, d):
+            recorder.respondent(row)
+            totals.add(row.answers)
+    result = {**totals.result(d.survey.slug, k), "purpose": d.purpose}
+    # Strict JSON: a figure that is not finite fails here, and never reaches a client as Infinity or NaN.
+    payload = json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False).encode()
     recorder.data(payload)
     recorder.close()
     return payload

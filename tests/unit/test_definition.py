@@ -173,6 +173,51 @@ def test_json_definitions_are_read_and_checked(tmp_path):
     assert "slug: is given twice" in text and "fields[0] (q).type: is missing" in text
 
 
+WHOLE_RANGE = "must be a whole number from -9007199254740991 to 9007199254740991"
+
+
+def number_field(ftype: str, bound: str) -> str:
+    return with_field(f"  - name: q\n    type: {ftype}\n    classification: pii\n    max: {bound}\n")
+
+
+@pytest.mark.parametrize("ftype, bound, expected", [
+    ("integer", "9007199254740992", WHOLE_RANGE),
+    ("integer", "-" + "9" * 400, WHOLE_RANGE),
+    ("integer", "9" * 5000, WHOLE_RANGE),   # past int()'s 4300 digits: read as text, refused where it stands
+    ("number", "9007199254740992", WHOLE_RANGE),
+    ("number", "9" * 5000, WHOLE_RANGE),
+    ("number", ".inf", "must be a finite number"),
+    ("number", "-.inf", "must be a finite number"),
+    ("number", ".nan", "must be a finite number"),
+    ("number", "1.0e+400", "must be a finite number"),
+])
+def test_a_bound_that_is_not_finite_or_past_the_exact_double_limit_is_a_located_problem(ftype, bound, expected):
+    assert problems_of(number_field(ftype, bound)) == [f"fields[0] (q).max (line 8): {expected}"]
+
+
+@pytest.mark.parametrize("ftype, bound, value", [
+    ("integer", "9007199254740991", 2**53 - 1),
+    ("integer", "-9007199254740991", -(2**53 - 1)),
+    ("number", "1.7976931348623157e+308", 1.7976931348623157e308),
+])
+def test_bounds_up_to_the_limits_are_kept(ftype, bound, value):
+    assert parse_definition(number_field(ftype, bound)).fields[0].max == value
+
+
+@pytest.mark.parametrize("bound, expected", [("1e400", "must be a finite number"), ("NaN", "must be a finite number"),
+                                             ("9" * 5000, WHOLE_RANGE)])
+def test_json_bounds_that_are_not_finite_or_too_long_are_problems_too(bound, expected):
+    text = ('{"slug": "j", "title": "J", "purpose": "p", "fields": [{"name": "q", "type": "number", '
+            f'"classification": "pii", "min": {bound}}}]}}')
+    assert problems_of(text, "s.json") == [f"fields[0] (q).min: {expected}"]
+
+
+def test_a_huge_whole_number_elsewhere_is_an_ordinary_problem_not_a_crash():
+    found = problems_of("slug: s\ntitle: T\npurpose: p\nmin_age: " + "9" * 5000 +
+                        "\nfields: [{name: q, type: text, classification: pii}]")
+    assert found == ["min_age (line 4): must be a whole number from 18 to 120"]
+
+
 def test_a_missing_file_is_a_problem_not_a_crash(tmp_path):
     with pytest.raises(DefinitionError, match="cannot be read"):
         load_definition(tmp_path / "absent.yaml")

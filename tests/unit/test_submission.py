@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 import pytest
@@ -180,3 +181,88 @@ def test_any_json_value_is_either_cleaned_or_refused_with_a_message(ftype, value
         assert str(exc)
     else:
         assert cleaned is None or clean_value(spec, cleaned) == cleaned  # cleaning is idempotent
+
+
+# -- numbers stay exact and finite ----------------------------------------------
+
+SAFE = 2**53 - 1
+WITHIN = "between -9007199254740991 and 9007199254740991."
+
+
+@pytest.mark.parametrize("ftype", ["integer", "number"])
+@pytest.mark.parametrize("value", [SAFE, -SAFE, 0])
+def test_whole_numbers_up_to_the_largest_exact_double_are_accepted(ftype, value):
+    assert clean_value(field(ftype), value) == value
+
+
+@pytest.mark.parametrize("ftype, shown", [("integer", "a whole number"), ("number", "a number")])
+@pytest.mark.parametrize("value", [SAFE + 1, -SAFE - 1, 10**400, -(10**400)])
+def test_whole_numbers_one_past_the_largest_exact_double_or_far_past_are_refused(ftype, shown, value):
+    with pytest.raises(AnswerError) as refused:
+        clean_value(field(ftype), value)
+    assert str(refused.value) == f"Enter {shown} {WITHIN}"
+
+
+def test_the_limit_message_gives_the_range_the_field_really_takes():
+    with pytest.raises(AnswerError, match=r"^Enter a whole number between 0 and 9007199254740991\.$"):
+        clean_value(field("integer", min=0), 2**60)
+    with pytest.raises(AnswerError, match=r"^Enter a number of at most 10\.$"):  # the field's own bound first
+        clean_value(field("integer", max=10), 10**400)
+
+
+@pytest.mark.parametrize("value", [json.loads("NaN"), json.loads("Infinity"), json.loads("-Infinity"),
+                                   json.loads("1e400"), json.loads("-1e400")])
+def test_a_number_json_reads_as_nan_or_infinite_is_refused(value):
+    with pytest.raises(AnswerError, match=r"^Enter a number\.$"):
+        clean_value(field("number"), value)
+
+
+@pytest.mark.parametrize("value", [1.7976931348623157e308, -1.7976931348623157e308, 1e308, 5e-324, 1e16])
+def test_every_finite_float_is_a_number(value):
+    assert clean_value(field("number"), value) == value
+
+
+@pytest.mark.parametrize("spec, text, value", [
+    (field("integer"), "9007199254740991", SAFE),
+    (field("integer"), "-9007199254740991", -SAFE),
+    (field("integer"), "+7", 7),
+    (field("integer"), "-" + "0" * 5000 + "42", -42),  # leading zeros are not digits of the value
+    (field("number"), "1.7976931348623157e308", 1.7976931348623157e308),
+    (field("number"), "1e300", 1e300),
+])
+def test_form_text_up_to_the_limits_is_read_exactly(spec, text, value):
+    assert parse_text(spec, text) == value
+
+
+@pytest.mark.parametrize("spec, text, message", [
+    (field("integer"), "9007199254740992", f"Enter a whole number {WITHIN}"),
+    (field("integer"), "9" * 5000, f"Enter a whole number {WITHIN}"),   # past int()'s 4300 digits
+    (field("integer"), "-" + "9" * 400, f"Enter a whole number {WITHIN}"),
+    (field("number"), "9" * 5000, f"Enter a number {WITHIN}"),
+    (field("number"), "1e999", "Enter a number."),                       # float() gives inf
+    (field("number"), "-1e999", "Enter a number."),
+    (field("number"), "Infinity", "Enter a number."),
+    (field("number"), "9" * 400 + ".5", "Enter a number."),
+])
+def test_form_text_past_the_limits_is_refused_with_a_message(spec, text, message):
+    with pytest.raises(AnswerError) as refused:
+        check_value_from_text(spec, text)
+    assert str(refused.value) == message
+
+
+def check_value_from_text(spec, text):
+    return clean_value(spec, parse_text(spec, text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["integer", "number"]), st.sampled_from(["", "+", "-"]),
+       st.text(alphabet="0123456789", min_size=1, max_size=6000))
+def test_whole_number_text_of_any_length_is_taken_exactly_when_within_the_limit(ftype, sign, digits):
+    significant = digits.lstrip("0") or "0"
+    within = len(significant) <= 16 and int(significant) <= SAFE
+    try:
+        value = check_value_from_text(field(ftype), sign + digits)
+    except AnswerError as exc:
+        assert not within and WITHIN in str(exc)
+    else:
+        assert within and value == int(sign + significant)

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.disclosures import suppress
+from models.aggregates import suppress
 
 K = 11
 

@@ -1,0 +1,189 @@
+"""Per-field tallies of disclosed answers, their summaries, and small-cell suppression: arithmetic only."""
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from typing import Any, Iterable, Mapping, Protocol
+
+from .vocabulary import FieldType
+
+COUNTED = (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN)
+MEASURED = (FieldType.INTEGER, FieldType.NUMBER)
+LARGEST = sys.float_info.max
+_LOWEST_EXPONENT = sys.float_info.min_exp - sys.float_info.mant_dig  # 2**-1074, the smallest step
+
+
+class FieldLike(Protocol):
+    name: str
+    type: Any
+    classification: Any
+    choices: Any
+
+
+def _exponent(value: float) -> int:
+    """The e with |value| < 2**e."""
+    return math.frexp(value)[1]
+
+
+def _times_power_of_two(scaled: float, exponent: int) -> float:
+    """scaled · 2**exponent, or ±inf where that is past the largest double (math.ldexp would raise)."""
+    if scaled and _exponent(scaled) + exponent > sys.float_info.max_exp:
+        return math.copysign(math.inf, scaled)
+    return math.ldexp(scaled, exponent)
+
+
+class Moments:
+    """Count, mean and population standard deviation of numbers, in one pass, finite for any finite input.
+
+    Everything runs on the values times 2**-exponent, where 2**exponent is above the largest magnitude
+    seen: every scaled value lies in (-1, 1), so no running figure can overflow, however near the
+    largest double the values are. When a larger value comes the scale grows and the running figures
+    are rescaled by a power of two, which is exact (what underflows then is below the new values' own
+    precision). The sum of squared deviations is Welford's update; the mean is a compensated
+    (Neumaier) sum divided once at the end, near exact even where large values cancel."""
+
+    __slots__ = ("count", "low", "high", "_exponent", "_bound", "_mean", "_m2", "_sum", "_carry")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.low, self.high = math.inf, -math.inf
+        self._exponent, self._bound = _LOWEST_EXPONENT, math.ldexp(1.0, _LOWEST_EXPONENT)
+        self._mean = self._m2 = self._sum = self._carry = 0.0
+
+    def add(self, value: float) -> None:
+        """One finite float (a NaN or an infinity would make every figure meaningless)."""
+        if abs(value) >= self._bound:
+            self._widen(_exponent(value))
+        scaled = math.ldexp(value, -self._exponent)
+        self.count += 1
+        delta = scaled - self._mean
+        self._mean += delta / self.count
+        self._m2 += delta * (scaled - self._mean)
+        total = self._sum + scaled
+        if abs(self._sum) >= abs(scaled):
+            self._carry += (self._sum - total) + scaled
+        else:
+            self._carry += (scaled - total) + self._sum
+        self._sum = total
+        self.low, self.high = min(self.low, value), max(self.high, value)
+
+    def _widen(self, exponent: int) -> None:
+        shift = self._exponent - exponent
+        self._mean, self._m2 = math.ldexp(self._mean, shift), math.ldexp(self._m2, 2 * shift)
+        self._sum, self._carry = math.ldexp(self._sum, shift), math.ldexp(self._carry, shift)
+        self._exponent = exponent
+        self._bound = math.ldexp(1.0, exponent) if exponent < sys.float_info.max_exp else math.inf
+
+    @property
+    def mean(self) -> float | None:
+        if not self.count:
+            return None
+        # The true mean lies between the extremes; held there, rounding can never carry it past them.
+        scaled = (self._sum + self._carry) / self.count
+        return min(max(_times_power_of_two(scaled, self._exponent), self.low), self.high)
+
+    @property
+    def sd(self) -> float | None:
+        if not self.count:
+            return None
+        spread = self.high - self.low
+        ceiling = spread / 2 if math.isfinite(spread) else self.high / 2 - self.low / 2  # at most half the range
+        scaled = math.sqrt(max(self._m2, 0.0) / self.count)
+        return min(_times_power_of_two(scaled, self._exponent), ceiling)
+
+
+def as_float(value: Any) -> float | None:
+    """A stored number as a finite float; None for what is not a number.
+
+    Integers are bounded at submission now, but one stored before could be past the largest double:
+    it counts as the largest double of its sign, so the figures stay finite (and as near as a double
+    can say) rather than overflow. An infinity, never accepted, would be held the same way; a NaN,
+    never accepted either, says nothing and is left out."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int):
+        if -LARGEST <= value <= LARGEST:
+            return float(value)
+        return LARGEST if value > 0 else -LARGEST  # not copysign: it would convert the int first
+    if math.isnan(value):
+        return None
+    return max(-LARGEST, min(value, LARGEST))
+
+
+class Tally:
+    """What one field's disclosed answers add up to."""
+
+    __slots__ = ("type", "answered", "counts", "moments")
+
+    def __init__(self, ftype: FieldType):
+        self.type, self.answered, self.counts, self.moments = ftype, 0, Counter(), Moments()
+
+    def add(self, value: Any) -> None:
+        self.answered += 1
+        if self.type in MEASURED:
+            number = as_float(value)
+            if number is not None:
+                self.moments.add(number)
+        elif self.type is FieldType.MULTI_CHOICE:
+            self.counts.update(value)
+        elif self.type is FieldType.BOOLEAN:
+            self.counts["yes" if value else "no"] += 1
+        elif self.type is FieldType.CHOICE:
+            self.counts[value] += 1
+        # Text and dates: only how many answered is published, so their values are not kept.
+
+
+class Aggregate:
+    """Tallies for every field of a survey, fed one respondent's disclosed answers at a time."""
+
+    def __init__(self, fields: Iterable[FieldLike]):
+        self.fields = list(fields)
+        self.tallies = {f.name: Tally(FieldType(f.type)) for f in self.fields}
+        self.respondents = 0
+
+    def add(self, answers: Mapping[str, Any]) -> None:
+        self.respondents += 1
+        for name, value in answers.items():
+            self.tallies[name].add(value)
+
+    def result(self, slug: str, k: int) -> dict:
+        """Per field: counts per choice, or a numeric summary. Counts from 1 to k-1 are suppressed,
+        and so are enough others that none can be derived."""
+        out = {f.name: _summary(f, self.tallies[f.name], k) for f in self.fields}
+        return {"survey": slug, "k": k, "respondents": self.respondents if self.respondents >= k else None,
+                "fields": out}
+
+
+def _summary(f: FieldLike, tally: Tally, k: int) -> dict[str, Any]:
+    ftype = FieldType(f.type)
+    summary: dict[str, Any] = {"type": ftype.value, "classification": f.classification, "suppressed": False}
+    if tally.answered < k:
+        summary.update(answered=None, suppressed=True)
+    elif ftype in COUNTED:
+        cells = list(f.choices) if ftype is not FieldType.BOOLEAN else ["yes", "no"]
+        counts = {cell: tally.counts.get(cell, 0) for cell in cells}
+        hidden = suppress(counts, k, additive=ftype is not FieldType.MULTI_CHOICE)
+        summary.update(answered=tally.answered,
+                       counts={cell: (None if cell in hidden else n) for cell, n in counts.items()},
+                       suppressed_cells=sorted(hidden, key=cells.index))
+    elif ftype in MEASURED:
+        mean, sd = tally.moments.mean, tally.moments.sd
+        summary.update(answered=tally.answered, mean=None if mean is None else round(mean, 2),
+                       sd=None if sd is None else round(sd, 2))
+    else:
+        summary.update(answered=tally.answered)
+    return summary
+
+
+def suppress(counts: dict[str, int], k: int, additive: bool = True) -> set[str]:
+    """Primary suppression of counts 1..k-1. Where the cells add up to a published total,
+    complementary suppression: the smallest published cells are hidden too until at least
+    two are hidden and together they hold at least k, so subtracting the published cells
+    from the total reveals neither one small cell nor a small group."""
+    hidden = {cell for cell, n in counts.items() if 0 < n < k}
+    if additive and hidden:
+        shown = sorted((n, cell) for cell, n in counts.items() if cell not in hidden)
+        while shown and (len(hidden) < 2 or sum(counts[c] for c in hidden) < k):
+            hidden.add(shown.pop(0)[1])
+    return hidden
