@@ -1,0 +1,64 @@
+"""The key ring file shared by processes: its lock, its creation, and the keys added to it."""
+import stat
+import threading
+import time
+
+import pytest
+
+from models import keyring_file
+from models.crypto import KeyRing, KeyRingError
+
+
+def test_the_lock_is_exclusive_a_second_locker_waits_until_the_first_releases(tmp_path):
+    path, events = tmp_path / "keyring.json", []
+    second_has_it = threading.Event()
+
+    def second_locker():
+        with keyring_file.locked(path):
+            events.append("second locked")
+            second_has_it.set()
+
+    with keyring_file.locked(path):
+        thread = threading.Thread(target=second_locker)
+        thread.start()
+        assert not second_has_it.wait(0.5), "the second locker got the lock while the first held it"
+        events.append("first releases")
+    assert second_has_it.wait(5)
+    thread.join(5)
+    assert events == ["first releases", "second locked"]
+    assert stat.S_IMODE(keyring_file.lock_path(path).stat().st_mode) == 0o600
+
+
+def test_init_never_overwrites_a_ring_another_process_has_just_written(tmp_path):
+    path, created = tmp_path / "keyring.json", []
+    theirs = KeyRing.generate()
+    with keyring_file.locked(path):  # another `init` holds the lock and is writing its ring
+        thread = threading.Thread(target=lambda: created.append(keyring_file.create(path)))
+        thread.start()
+        time.sleep(0.2)
+        theirs.save(path)
+    thread.join(5)
+    assert created == [None]
+    assert KeyRing.load(path).keys == theirs.keys
+
+
+def test_a_new_key_joins_the_ring_as_it_is_on_disk_not_as_a_caller_last_read_it(tmp_path):
+    path = tmp_path / "keyring.json"
+    keyring_file.create(path)
+    stale = KeyRing.load(path)
+    with keyring_file.new_current_key(path) as (_, first):
+        pass
+    with keyring_file.new_current_key(path) as (previous, second):
+        assert previous == first.current
+    assert set(KeyRing.load(path).keys) == set(stale.keys) | {first.current, second.current}
+
+
+def test_a_key_that_is_not_on_disk_after_saving_is_never_handed_out(tmp_path, monkeypatch):
+    path = tmp_path / "keyring.json"
+    keyring_file.create(path)
+    before = path.read_bytes()
+    monkeypatch.setattr(KeyRing, "save", lambda ring, target: None)
+    with pytest.raises(KeyRingError, match="is not the one just saved"):
+        with keyring_file.new_current_key(path):
+            pytest.fail("the body ran with a key that never reached the file")
+    assert path.read_bytes() == before
