@@ -1,4 +1,5 @@
-"""The key ring file shared by processes: its lock, its creation, and the keys added to it."""
+"""The key ring file shared by processes: its lock, its creation, and the servers' view of it."""
+import os
 import stat
 import threading
 import time
@@ -7,6 +8,7 @@ import pytest
 
 from models import keyring_file
 from models.crypto import KeyRing, KeyRingError
+from surveys.keys import _Holder
 
 
 def test_the_lock_is_exclusive_a_second_locker_waits_until_the_first_releases(tmp_path):
@@ -62,3 +64,38 @@ def test_a_key_that_is_not_on_disk_after_saving_is_never_handed_out(tmp_path, mo
         with keyring_file.new_current_key(path):
             pytest.fail("the body ran with a key that never reached the file")
     assert path.read_bytes() == before
+
+
+def test_the_servers_notice_a_replaced_ring_even_with_the_same_size_and_modification_time(tmp_path):
+    path = tmp_path / "keyring.json"
+    first = KeyRing.generate()
+    first.save(path)
+    holder = _Holder(str(path))
+    assert holder.get().current == first.current
+    seen = path.stat()
+    second = KeyRing.generate()
+    second.save(path)
+    os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    assert path.stat().st_size == seen.st_size and path.stat().st_mtime_ns == seen.st_mtime_ns
+    assert holder.get().current == second.current
+
+
+def test_a_ring_that_goes_missing_or_bad_while_serving_is_a_key_ring_error_until_it_is_restored(tmp_path):
+    path = tmp_path / "keyring.json"
+    KeyRing.generate().save(path)
+    good = path.read_bytes()
+    holder = _Holder(str(path))
+    holder.get()
+    path.unlink()
+    with pytest.raises(KeyRingError, match="no key ring at"):
+        holder.get()
+    path.write_text('{"current": "ab", "keys": [')
+    with pytest.raises(KeyRingError, match="keyring.json: the key ring is malformed"):
+        holder.get()
+    path.unlink()
+    path.mkdir()  # unreadable, even to root
+    with pytest.raises(KeyRingError, match="cannot be read"):
+        holder.get()
+    path.rmdir()
+    path.write_bytes(good)
+    assert holder.get().current == KeyRing.from_json(good).current
