@@ -14,7 +14,7 @@ from models.crypto import KeyRing, open_answers
 from models.ledger import verify
 from models.response import ConsentEvent, Response
 from sqlalchemy.orm import Session
-from tests.load.conftest import LiveServer
+from tests.load.conftest import GUNICORN, ROOT, LiveServer, free_port
 
 SUBMIT = "/api/v1/surveys/wellbeing-demo/responses"
 
@@ -99,6 +99,20 @@ def _exit_status_and_log(process, log, within: float) -> tuple[int | None, str]:
         process.wait(timeout=10)
         status = None  # still running: respawning, or waiting for something
     return status, f"after {time.monotonic() - started:.1f} s:\n" + log.read_text()
+
+
+def test_gunicorn_started_with_a_corrupt_key_ring_stops_at_once_with_one_clear_line(instance_path, database_url):
+    server = LiveServer(instance_path, database_url)  # `init` made a good ring and the schema
+    ring = instance_path / "keyring.json"
+    ring.write_text(CORRUPT_RING)
+    with open(server.log, "wb") as log:
+        process = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{free_port()}",
+                                    "app:create_app()"], cwd=ROOT, env=server.env, start_new_session=True,
+                                   stdout=log, stderr=log)
+    status, output = _exit_status_and_log(process, server.log, within=20)
+    assert status == 4, output
+    assert f"surveys: {ring}: the key ring is malformed" in output and "restore it from backup" in output
+    assert "Traceback" not in output and "Booting worker" not in output
 
 
 def test_a_worker_that_cannot_load_the_key_ring_stops_the_server_instead_of_respawning(instance_path, database_url):
