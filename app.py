@@ -1,16 +1,18 @@
 """The composition root: create_app() reads like a table of contents."""
 from flask import Flask
 
+from models.crypto import KeyRingError
 from surveys import api, benchmark, cli, db, errors, inputs, keys, ratelimit, researcher, respond, security, signin
-from surveys.config import instance_path, load_config, require_secrets
+from surveys.config import ConfigurationError, instance_path, load_config, refuse_to_start, require_secrets
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=instance_path(test_config), instance_relative_config=True,
-                template_folder="surveys/templates", static_folder="surveys/static")
-    load_config(app, test_config)
-    require_secrets(app)
-    keys.init_app(app)
+    try:
+        app = configured_app(test_config)
+    except (ConfigurationError, KeyRingError) as exc:
+        if test_config is not None:
+            raise  # a test asks for the error itself
+        refuse_to_start(exc)
     db.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
@@ -22,4 +24,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     benchmark.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    return app
+
+
+def configured_app(test_config: dict | None) -> Flask:
+    """Configuration, secrets and the key ring: what the app cannot start without."""
+    app = Flask(__name__, instance_path=instance_path(test_config), instance_relative_config=True,
+                template_folder="surveys/templates", static_folder="surveys/static")
+    load_config(app, test_config)
+    require_secrets(app)
+    keys.init_app(app)
     return app

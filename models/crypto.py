@@ -138,7 +138,7 @@ class KeyRing:
         }, indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> KeyRing:
+    def from_json(cls, text: str | bytes) -> KeyRing:
         try:
             data = json.loads(text)
             keys = {item["id"]: base64.b64decode(item["key"], validate=True) for item in data["keys"]}
@@ -152,10 +152,22 @@ class KeyRing:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> KeyRing:
+        return cls.read(path)[0]
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> tuple[KeyRing, os.stat_result]:
+        """The ring and the status of the very file it came from, not of whatever is at the path by now."""
         try:
-            return cls.from_json(Path(path).read_text())
+            with open(path, "rb") as handle:
+                status, text = os.fstat(handle.fileno()), handle.read()
         except FileNotFoundError:
             raise KeyRingError(f"no key ring at {path}") from None
+        except OSError as exc:
+            raise KeyRingError(f"the key ring at {path} cannot be read: {exc.strerror or exc}") from None
+        try:
+            return cls.from_json(text), status
+        except KeyRingError as exc:
+            raise KeyRingError(f"{path}: {exc}; restore it from backup") from None
 
     def save(self, path: str | os.PathLike) -> None:
         """Atomically, readable by the owner only."""
@@ -172,6 +184,13 @@ class KeyRing:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # The rename lasts only once the folder is on disk: a crash could otherwise bring
+        # the old ring back after data keys were re-wrapped under the new one.
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 @dataclass

@@ -10,16 +10,16 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, inspect, select
 
-from models import ledger
+from models import keyring_file, ledger
 from models.base import utcnow
-from models.crypto import KeyRing
+from models.crypto import KeyRingError
 from models.definition import DefinitionError, load_definition
 from models.response import Response
 from models.schema import migrate
 from models.survey import Survey
 from models.text import MESSAGES, storable, text_problem
 
-from . import db, respondent_access, services, staff
+from . import db, respondent_access, rotation, services, staff
 from .keys import keyring
 from .notice import SHIPPED as SHIPPED_NOTICE
 from .notice import current_notice
@@ -64,8 +64,8 @@ def init_command():
         if _has_responses(engine):
             _fail(f"The database holds responses but there is no key ring at {ring_path}. "
                   "A new key could not read them: restore the key ring from backup.")
-        KeyRing.generate().save(ring_path)
-        click.echo(f"wrote a new key ring to {ring_path} (mode 0600): back it up; without it answers are lost")
+        if keyring_file.create(ring_path):
+            click.echo(f"wrote a new key ring to {ring_path} (mode 0600): back it up; without it answers are lost")
     notice_file = instance / "privacy-notice.md"
     if not notice_file.exists() and not current_app.config.get("PRIVACY_NOTICE_FILE"):
         shutil.copyfile(SHIPPED_NOTICE, notice_file)
@@ -115,26 +115,12 @@ keys_group = AppGroup("keys", help="The key ring that protects stored answers.")
 @keys_group.command("rotate")
 def rotate_command():
     """Make a new key current and re-wrap every response's data key under it."""
-    path = current_app.config["KEYRING_FILE"]
-    # A copy from disk, never the ring the running app shares: until the new key is saved,
-    # nothing may be wrapped under it.
-    ring = KeyRing.load(path)
-    old = ring.current
-    new = ring.rotate()
-    # The ring is saved first, with the old keys kept, so every row stays readable
-    # by every server whether or not its batch has been re-wrapped yet.
-    ring.save(path)
-    session, after, total = db.session(), 0, 0
-    while True:
-        after, count = services.rewrap_data_keys(session, ring, after)
-        if not count:
-            break
-        session.commit()
-        total += count
-    recipients = staff.rewrap_pseudonym_keys(session, ring)
-    session.commit()
-    click.echo(f"key {new} is now current (was {old}); re-wrapped {total} data key(s) "
-               f"and {recipients} recipient key(s)")
+    try:
+        done = rotation.rotate_keys(current_app.extensions["surveys.sessions"], current_app.config["KEYRING_FILE"])
+    except KeyRingError as exc:
+        _fail(f"keys rotate: {exc}; nothing was re-wrapped")
+    click.echo(f"key {done.current} is now current (was {done.previous}); re-wrapped {done.data_keys} data key(s) "
+               f"and {done.recipient_keys} recipient key(s)")
 
 
 users_group = AppGroup("users", help="Staff accounts.")

@@ -3,6 +3,7 @@ then a test's overrides; and the checks that refuse to start without secrets."""
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from flask import Flask
 
@@ -34,8 +35,21 @@ DEFAULTS = {
 }
 
 
+#: gunicorn's Arbiter.APP_LOAD_ERROR: a worker that exits with it makes the arbiter halt the whole
+#: server ("App failed to load.") rather than fork another worker to fail the same way. Exiting is
+#: how to say it cleanly: gunicorn's spawn_worker lets SystemExit through untouched, where any other
+#: exception is logged with its traceback first.
+APP_LOAD_ERROR = 4
+
+
 class ConfigurationError(RuntimeError):
     """The app cannot start as configured; the message says what to do."""
+
+
+def refuse_to_start(problem: Exception) -> NoReturn:
+    """One line on stderr instead of a traceback, for the server and the CLI alike."""
+    print("surveys: " + " ".join(str(problem).splitlines()), file=sys.stderr, flush=True)
+    sys.exit(APP_LOAD_ERROR)
 
 
 def instance_path(test_config: dict | None) -> str:

@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Integer, bindparam, cast, delete, func, insert, select, text, update
+from sqlalchemy import Integer, cast, delete, func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload
 
 from models import ledger
 from models.base import utcnow
-from models.crypto import KeyRing, data_key_aad, open_answers, seal_answers
+from models.crypto import KeyRing, open_answers, seal_answers
 from models.definition import SLUG, SurveySpec, stranding_changes
 from models.response import ConsentEvent, Erasure, NoticeVersion, Response
 from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
@@ -425,29 +425,6 @@ def notice_changes(session: Session, given_under: str, current_version: str, cur
     old = session.scalar(select(NoticeVersion.text).where(NoticeVersion.version == given_under)) or ""
     return [line for line in difflib.unified_diff(old.splitlines(), current_text.splitlines(), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()]
-
-
-# -- keys ------------------------------------------------------------------------
-
-def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: int = 2000) -> tuple[int, int]:
-    """Re-wrap one batch of data keys under the ring's current key, in id order.
-    Returns (last id seen, rows re-wrapped); (after_id, 0) when done. Answers are never decrypted."""
-    rows = session.execute(
-        select(Response.id, Response.survey_id, Response.public_id, Response.data_key)
-        .where(Response.id > after_id).order_by(Response.id).limit(batch)
-    ).all()
-    if not rows:
-        return after_id, 0
-    changed = [
-        {"row": row.id, "wrapped": ring.rewrap(row.data_key, data_key_aad(row.survey_id, row.public_id))}
-        for row in rows
-    ]
-    # Plain executemany: a response erased since the batch was read just matches nothing,
-    # where the ORM's bulk update would abort the whole rotation.
-    table = Response.__table__
-    result = session.execute(update(table).where(table.c.id == bindparam("row"))
-                             .values(data_key=bindparam("wrapped")), changed)
-    return rows[-1].id, result.rowcount if result.rowcount >= 0 else len(changed)
 
 
 # -- staff overview -------------------------------------------------------------

@@ -1,3 +1,5 @@
+import base64
+import json
 import os
 import stat
 import subprocess
@@ -7,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from models.crypto import KeyRingError
 from surveys.config import ConfigurationError
 from tests.conftest import ON_POSTGRES
 
@@ -59,8 +62,42 @@ def test_the_server_command_refuses_too_with_a_clear_message(tmp_path):
     env = {**os.environ, "SURVEYS_INSTANCE_PATH": str(tmp_path / "empty"), "SURVEYS_SECRET_KEY": "s"}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "routes"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode != 0
+    assert result.returncode == 4
     assert "No key ring at" in result.stderr and "flask --app app init" in result.stderr
+    assert result.stderr.startswith("surveys: No key ring at") and result.stderr.count("\n") == 1
+
+
+SHORT_KEY = base64.b64encode(b"k" * 16).decode()
+FULL_KEY = base64.b64encode(b"k" * 32).decode()
+CORRUPT_RINGS = {
+    "bad JSON": ('{"current": "ab", "keys": [', "the key ring is malformed"),
+    "a short key": (json.dumps({"current": "ab", "keys": [{"id": "ab", "key": SHORT_KEY}]}), "not 256 bits"),
+    "no current key": (json.dumps({"current": "cd", "keys": [{"id": "ab", "key": FULL_KEY}]}),
+                       "current key missing"),
+}
+
+
+@pytest.mark.parametrize("command, corruption", [(["keys", "rotate"], kind) for kind in CORRUPT_RINGS]
+                         + [(["routes"], "bad JSON")])
+def test_a_corrupt_key_ring_stops_the_cli_with_one_clear_line(tmp_path, command, corruption):
+    text, words = CORRUPT_RINGS[corruption]
+    ring = tmp_path / "keyring.json"
+    ring.write_text(text)
+    env = {**os.environ, "SURVEYS_INSTANCE_PATH": str(tmp_path), "SURVEYS_SECRET_KEY": "s",
+           "SURVEYS_KEYRING_FILE": str(ring)}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr + result.stdout
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"surveys: {ring}: ") and words in line and "restore it from backup" in line
+    assert ring.read_text() == text  # left as it was, for whoever restores it
+
+
+def test_under_test_a_corrupt_key_ring_is_raised_not_exited(tmp_path):
+    (tmp_path / "keyring.json").write_text("{}")
+    with pytest.raises(KeyRingError, match="the key ring is malformed"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="checks the default SQLite location")

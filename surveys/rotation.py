@@ -1,0 +1,70 @@
+"""Key rotation: a new key-encryption key becomes current and every wrapped key moves under it."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import keyring_file
+from models.crypto import KeyRing, data_key_aad
+from models.response import Response
+
+from .staff import rewrap_pseudonym_keys
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    previous: str
+    current: str
+    data_keys: int
+    recipient_keys: int
+
+
+def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int = 2000) -> Rotation:
+    """Make a new key current, then re-wrap every response's data key and every recipient's
+    pseudonym key under it; answers are never decrypted.
+
+    The new key is saved beside the old ones and proven on disk before it wraps anything,
+    so every row stays readable by every server whether or not its batch has been re-wrapped
+    yet (see keyring_file.new_current_key). Raises KeyRingError, having re-wrapped nothing,
+    when the ring cannot be read or saved. Commits a batch at a time: a million rows are not
+    one transaction, and a rotation stopped half-way leaves every row readable; run it again."""
+    with keyring_file.new_current_key(ring_path) as (previous, ring), sessions() as session:
+        data_keys, after = 0, 0
+        while True:
+            last, count = rewrap_data_keys(session, ring, after, batch)
+            if last == after:
+                break
+            session.commit()
+            data_keys, after = data_keys + count, last
+        recipient_keys = rewrap_pseudonym_keys(session, ring)
+        session.commit()
+    log.info("key %s is current (was %s): %d data keys and %d recipient keys re-wrapped",
+             ring.current, previous, data_keys, recipient_keys)
+    return Rotation(previous, ring.current, data_keys, recipient_keys)
+
+
+def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: int = 2000) -> tuple[int, int]:
+    """Re-wrap one batch of data keys under the ring's current key, in id order.
+    Returns (last id seen, rows re-wrapped); (after_id, 0) when no rows are left."""
+    rows = session.execute(
+        select(Response.id, Response.survey_id, Response.public_id, Response.data_key)
+        .where(Response.id > after_id).order_by(Response.id).limit(batch)
+    ).all()
+    if not rows:
+        return after_id, 0
+    changed = [
+        {"row": row.id, "wrapped": ring.rewrap(row.data_key, data_key_aad(row.survey_id, row.public_id))}
+        for row in rows
+    ]
+    # Plain executemany: a response erased since the batch was read just matches nothing,
+    # where the ORM's bulk update would abort the whole rotation.
+    table = Response.__table__
+    result = session.execute(update(table).where(table.c.id == bindparam("row"))
+                             .values(data_key=bindparam("wrapped")), changed)
+    return rows[-1].id, result.rowcount if result.rowcount >= 0 else len(changed)
