@@ -2,7 +2,8 @@
 from flask import Flask
 
 from models.crypto import KeyRingError
-from surveys import api, benchmark, cli, db, errors, inputs, keys, ratelimit, researcher, respond, security, signin
+from surveys import (api, benchmark, cli, db, http_errors, inputs, keys, ratelimit, researcher, respond, security,
+                     signin)
 from surveys.config import ConfigurationError, instance_path, load_config, refuse_to_start, require_secrets
 
 
@@ -22,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(researcher.bp)
     app.register_blueprint(api.bp)
     benchmark.init_app(app)
-    errors.init_app(app)
+    http_errors.init_app(app)
     cli.init_app(app)
     return app
 

@@ -14,7 +14,7 @@ from app import create_app  # noqa: E402
 from bench.data import generate  # noqa: E402
 from models.crypto import KeyRing  # noqa: E402
 from models.response import Response  # noqa: E402
-from surveys import db, services, staff  # noqa: E402
+from surveys import catalogue, db, recipients  # noqa: E402
 
 DEFAULT_DIR = Path("/tmp/surveys-bench")
 
@@ -30,10 +30,10 @@ def bench_app(directory: Path):
 def ensure_responses(app, count: int, seed: int = 2026) -> None:
     with app.app_context():
         session = db.session()
-        survey = services.get_survey(session, "wellbeing-demo")
+        survey = catalogue.get_survey(session, "wellbeing-demo")
         have = session.scalar(select(func.count()).select_from(Response))
-        if not staff.list_recipients(session)[1:]:
-            staff.create_recipient(session, KeyRing.load(app.config["KEYRING_FILE"]), "Bench Partner",
+        if not recipients.list_recipients(session)[1:]:
+            recipients.create_recipient(session, KeyRing.load(app.config["KEYRING_FILE"]), "Bench Partner",
                                    ["care-quality"], ["wellbeing-demo"])
             db.commit()
         if have >= count:

@@ -36,12 +36,12 @@ def measure_raw(app) -> None:
 
 def measure_export(app) -> None:
     from models.crypto import KeyRing
-    from surveys import db, disclosures, services, staff
+    from surveys import catalogue, db, disclosures, recipients
     from surveys.exports import export_stream
     with app.app_context():
         session = db.session()
-        survey = services.get_survey(session, "wellbeing-demo")
-        partner = staff.list_recipients(session)[1]
+        survey = catalogue.get_survey(session, "wellbeing-demo")
+        partner = recipients.list_recipients(session)[1]
         d = disclosures.prepare(survey, partner, "care-quality", "bench")
         ring = KeyRing.load(app.config["KEYRING_FILE"])
         started, lines = time.perf_counter(), 0

@@ -19,7 +19,7 @@ from models.schema import migrate
 from models.survey import Survey
 from models.text import MESSAGES, storable, text_problem
 
-from . import db, respondent_access, rotation, services, staff
+from . import accounts, catalogue, db, errors, notices, recipients, rights, rotation, submissions
 from .keys import keyring
 from .notice import SHIPPED as SHIPPED_NOTICE
 from .notice import current_notice
@@ -76,10 +76,10 @@ def init_command():
     click.echo("database schema is up to date")
     session = db.session()
     notice = current_notice()
-    services.record_notice(session, notice.version, notice.text)
+    notices.record_notice(session, notice.version, notice.text)
     session.commit()
     if session.scalar(select(func.count()).select_from(Survey)) == 0:
-        survey, _ = services.save_survey(session, load_definition(DEMO_SURVEY), actor="init")
+        survey, _ = catalogue.save_survey(session, load_definition(DEMO_SURVEY), actor="init")
         session.commit()
         click.echo(f"loaded the demo survey: /s/{survey.slug}")
     click.echo("ready")
@@ -101,8 +101,8 @@ def load_command(file: Path):
         sys.exit(1)
     session = db.session()
     try:
-        services.save_survey(session, spec)
-    except services.StrandedData as exc:
+        catalogue.save_survey(session, spec)
+    except errors.StrandedData as exc:
         session.rollback()
         _fail(f"{file}: {exc.message}")
     session.commit()
@@ -139,8 +139,8 @@ def create_user_command(email: str, role: str, spi_access: bool, password_stdin:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = db.session()
     try:
-        account = staff.create_account(session, passwords(), email, role, password, spi_access)
-    except services.DomainError as exc:
+        account = accounts.create_account(session, passwords(), email, role, password, spi_access)
+    except errors.DomainError as exc:
         _fail("; ".join([exc.message, *sum(exc.errors.values(), [])]))
     session.commit()
     click.echo(f"created {account.role} {account.email}{' with SPI access' if account.spi_access else ''}")
@@ -160,9 +160,9 @@ def create_recipient_command(name: str, purposes: tuple[str, ...], slugs: tuple[
     session = db.session()
     expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     try:
-        recipient = staff.create_recipient(session, keyring(), name, list(purposes), list(slugs))
-        token = staff.issue_token(session, recipient, expires)
-    except services.DomainError as exc:
+        recipient = recipients.create_recipient(session, keyring(), name, list(purposes), list(slugs))
+        token = recipients.issue_token(session, recipient, expires)
+    except errors.DomainError as exc:
         _fail("; ".join([exc.message, *sum(exc.errors.values(), [])]))
     session.commit()
     click.echo(f"registered {recipient.name} for {', '.join(recipient.purpose_names)}; "
@@ -197,14 +197,14 @@ def purge_command():
     """Erase responses older than their survey's retention period; prints how many."""
     session, total = db.session(), 0
     while True:
-        expired = services.expired_responses(session)
+        expired = rights.expired_responses(session)
         if not expired:
             break
-        total += sum(services.erase(session, response, "retention", "system:retention") for response in expired)
+        total += sum(rights.erase(session, response, "retention", "system:retention") for response in expired)
         session.commit()
-    respondent_access.purge_submission_tokens(session)  # and any receipt never shown with them
+    submissions.purge_submission_tokens(session)  # and any receipt never shown with them
     session.commit()
-    services.clear_residue(session)
+    rights.clear_residue(session)
     click.echo(f"erased {total} response(s) past their retention period")
 
 
@@ -222,10 +222,10 @@ def erase_command(public_id: str, reason: str, actor: str):
         _fail("--actor: " + MESSAGES[text_problem(actor)])
     session = db.session()
     try:
-        if not services.erase(session, services.find_by_public_id(session, public_id), reason, actor):
-            raise services.NotFound("That response was erased a moment ago.")
-    except services.DomainError as exc:
+        if not rights.erase(session, rights.find_by_public_id(session, public_id), reason, actor):
+            raise errors.NotFound("That response was erased a moment ago.")
+    except errors.DomainError as exc:
         _fail(exc.message)
     session.commit()
-    services.clear_residue(session)
+    rights.clear_residue(session)
     click.echo(f"erased {public_id} ({reason})")

@@ -5,34 +5,24 @@ pages and aggregates are built from what it yields, and each is written to the l
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import logging
-import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from models import ledger
-from models.base import iso_utc
 from models.crypto import KeyRing, open_answers
 from models.disclosure import Audience, ConsentState, Decision, Withheld, decide_classes
-from models.ledger import LedgerEntry, RespondentsDigest
 from models.recipient import Recipient
-from models.response import ConsentEvent, Erasure, Response
+from models.response import Erasure, Response
 from models.survey import Survey
 from models.vocabulary import Classification, RecipientKind
 
-from .batch_writer import BatchWriter
-from .staff import Forbidden, pseudonym_key_aad
+from .errors import Forbidden
 
-log = logging.getLogger(__name__)
 
 DROP_WITHHELD = "drop"    # leave out respondents with anything withheld
 BLANK_WITHHELD = "blank"  # leave withheld cells empty
@@ -138,21 +128,12 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
                            {name: values[name] for name in plan.disclosed if name in values}, plan)
 
 
-# -- pseudonyms --------------------------------------------------------------
-
-def respondent_key(session: Session, ring: KeyRing, recipient: Recipient) -> Callable[[str], str]:
-    """How this recipient names respondents: staff see the public id; a third party sees an
-    HMAC-SHA256 pseudonym under its own key, stable for it and unlinkable across recipients."""
-    if recipient.is_internal:
-        return lambda public_id: public_id
-    keyed = hmac.new(ring.unwrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name)),
-                     digestmod=hashlib.sha256)
-
-    def pseudonym(public_id: str) -> str:
-        mac = keyed.copy()  # the key's padding is hashed once, not once per respondent
-        mac.update(public_id.encode())
-        return mac.hexdigest()[:32]
-    return pseudonym
+def page_of_rows(sessions: sessionmaker, ring: KeyRing, d: Disclosure, *, after: int, limit: int,
+                 since: datetime | None) -> tuple[list[DisclosedRow], bool]:
+    """One page of disclosed rows after a cursor, in submission order, and whether more follow."""
+    with sessions() as read:
+        rows = list(disclosed_rows(read, ring, d, after_id=after, limit=limit + 1, since=since))
+    return rows[:limit], len(rows) > limit
 
 
 # -- preview -----------------------------------------------------------------
@@ -191,129 +172,3 @@ def preview(session: Session, d: Disclosure, mode: str) -> Preview:
         Erasure.survey_id == d.survey.id, Erasure.reason == "withdrawn"))
     return Preview(total=total, going_out=going_out, withdrawn=withdrawn, dropped=total - going_out,
                    withheld={name: dict(withheld[name]) for name, _ in fields if name in withheld})
-
-
-# -- recording ---------------------------------------------------------------
-
-class Recorder:
-    """Collects what went out while a payload is produced, then appends its ledger entry.
-
-    Respondents are written in batches as they go (so a million-row export stays in flat
-    memory), under a random batch key, by a writer thread once there is more than one batch;
-    the entry that closes the batch chains them in."""
-
-    BATCH = 20_000
-
-    def __init__(self, sessions: sessionmaker, d: Disclosure, action: str, fmt: str):
-        self.sessions, self.d, self.action, self.format = sessions, d, action, fmt
-        self.batch = secrets.token_hex(16)
-        self.payload = hashlib.sha256()
-        self.respondents = RespondentsDigest()
-        # Counted per plan and per distinct list of fields sent, and expanded once at the end.
-        self._plans: Counter[_Plan] = Counter()
-        self._field_lists: set[str] = set()
-        self._pending: list[dict] = []
-        self._writer: BatchWriter | None = None
-
-    def data(self, chunk: bytes) -> bytes:
-        self.payload.update(chunk)
-        return chunk
-
-    def respondent(self, row: DisclosedRow) -> None:
-        names = ",".join(row.answers)
-        self._field_lists.add(names)
-        self._plans[row.plan] += 1
-        self.respondents.add(row.public_id, names)
-        self._pending.append((row.id, row.public_id, names))
-        if len(self._pending) >= self.BATCH:
-            if self._writer is None:
-                with self.sessions() as session:
-                    engine = session.get_bind()
-                self._writer = BatchWriter(engine, lambda connection, lines: ledger.insert_respondents(
-                    connection, self.batch, lines))
-            self._writer.put(self._pending)
-            self._pending = []
-
-    def dropped(self, row: DisclosedRow) -> None:
-        self._plans[row.plan] += 1
-
-    def _finish_lines(self) -> None:
-        if self._writer is not None:
-            if self._pending:
-                self._writer.put(self._pending)
-            self._writer.close()
-        elif self._pending:
-            with self.sessions.begin() as session:
-                ledger.insert_respondents(session.connection(), self.batch, self._pending)
-        self._pending = []
-
-    def close(self, note: str = "") -> LedgerEntry:
-        self._finish_lines()
-        sent = {name for names in self._field_lists for name in names.split(",") if name}
-        withheld: dict[str, Counter] = defaultdict(Counter)
-        for plan, count in self._plans.items():
-            for name, reason in plan.withheld.items():
-                withheld[name][reason.value] += count
-        order = [f.name for f in self.d.survey.fields]
-        entry = dict(
-            actor=self.d.actor, action=self.action, recipient=self.d.recipient.name, purpose=self.d.purpose,
-            purpose_relation=self.d.audience.purpose.value, survey=self.d.survey.slug, format=self.format,
-            fields=[name for name in order if name in sent],
-            withheld={name: dict(withheld[name]) for name in order if name in withheld},
-            respondent_count=self.respondents.count, respondents_digest=self.respondents.hexdigest(),
-            payload_digest=self.payload.hexdigest(), note=note, batch=self.batch)
-        return record(self.sessions, LedgerEntry(**entry))
-
-
-def record(sessions: sessionmaker, entry: LedgerEntry) -> LedgerEntry:
-    """Append in a transaction of its own."""
-    with sessions.begin() as session:
-        entry = ledger.append(session, entry)
-    log.info("ledger %s: %s of %s to %s for %s (%d respondents)", entry.seq, entry.action, entry.survey,
-             entry.recipient, entry.purpose, entry.respondent_count)
-    return entry
-
-
-# -- API pages and revocations ---------------------------------------------------
-
-def api_page(sessions: sessionmaker, ring: KeyRing, d: Disclosure, *, after: int, limit: int,
-             since: datetime | None, cursor_for: Callable[[int], str]) -> bytes:
-    """One page of the responses API as the JSON bytes sent, recorded in the ledger first."""
-    recorder = Recorder(sessions, d, "api_page", "json")
-    with sessions() as read:
-        name = respondent_key(read, ring, d.recipient)
-        rows = list(disclosed_rows(read, ring, d, after_id=after, limit=limit + 1, since=since))
-    page, more = rows[:limit], len(rows) > limit
-    data = []
-    for row in page:
-        recorder.respondent(row)
-        data.append({"respondent": name(row.public_id), "submitted_at": iso_utc(row.submitted_at),
-                     "answers": row.answers, "withheld": list(row.withheld)})
-    body = {"survey": d.survey.slug, "purpose": d.purpose, "data": data,
-            "next_cursor": cursor_for(page[-1].id) if more else None}
-    payload = recorder.data(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
-    recorder.close()
-    return payload
-
-
-NARROWING = (("opt_out_third_party", True), ("opt_out_other_purposes", True), ("spi_disclosure", False))
-
-
-def revocations(session: Session, ring: KeyRing, survey: Survey, recipient: Recipient,
-                since: datetime | None) -> list[dict[str, str]]:
-    """This recipient's pseudonyms of respondents who withdrew, or narrowed their consent, since then:
-    what it should delete of what it already holds."""
-    name = respondent_key(session, ring, recipient)
-    erased = select(Erasure.public_id, Erasure.at).where(Erasure.survey_id == survey.id)
-    first = aliased(ConsentEvent)
-    initial = select(func.min(first.id)).where(first.response_id == ConsentEvent.response_id).scalar_subquery()
-    changed = (select(Response.public_id, ConsentEvent.at, ConsentEvent.changes)
-               .join(ConsentEvent, ConsentEvent.response_id == Response.id)
-               .where(Response.survey_id == survey.id, ConsentEvent.id != initial))
-    if since is not None:
-        erased, changed = erased.where(Erasure.at >= since), changed.where(ConsentEvent.at >= since)
-    found = [(at, public_id, "withdrawn") for public_id, at in session.execute(erased)]
-    found += [(at, public_id, "narrowed") for public_id, at, changes in session.execute(changed)
-              if any(changes.get(key) is value for key, value in NARROWING)]
-    return [{"respondent": name(public_id), "at": iso_utc(at), "change": kind}
-            for at, public_id, kind in sorted(found)]

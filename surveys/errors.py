@@ -1,117 +1,64 @@
-"""Errors translated once per surface: HTML pages for people, one JSON shape for /api.
-
-The JSON shape: {"error": "<code>", "message": "<text>"} plus "errors": {field: [messages]}
-when there is something to say per field."""
-import logging
-
-from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import (DataError, DBAPIError, DisconnectionError, IntegrityError, InterfaceError,
-                            OperationalError)
-from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
-
-from models.crypto import KeyRingError
-
-from . import db
-from .services import DomainError
-
-RETRY_AFTER = 30  # seconds: long enough for a database restart or failover
-
-log = logging.getLogger(__name__)
+"""The domain's errors: what a use case refuses, with the HTTP status each surface answers it with."""
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
 
 
-def _json(status: int, code: str, message: str, errors: dict | None = None):
-    body = {"error": code, "message": message}
-    if errors:
-        body["errors"] = errors
-    return jsonify(body), status
+class NotFound(DomainError):
+    """No such survey, response, recipient or token."""
+    status, code = 404, "not_found"
 
 
-def _page(status: int, title: str, message: str, errors: dict | None = None):
-    return render_template("error.html", status=status, title=title, message=message, errors=errors or {}), status
+class SurveyClosed(DomainError):
+    status, code = 409, "survey_closed"
 
 
-def _rollback() -> None:
-    """Best effort: with the database gone, the rollback fails too, and the session is discarded anyway."""
-    try:
-        db.session().rollback()
-    except DBAPIError:
-        log.warning("rollback failed", exc_info=True)
+class InvalidSubmission(DomainError):
+    """Input that does not fit: `errors` names each field."""
+    status, code = 422, "invalid"
 
 
-def handle_domain_error(exc: DomainError):
-    _rollback()
-    if _wants_json():
-        return _json(exc.status, exc.code, exc.message, exc.errors)
-    return _page(exc.status, "That did not work", exc.message, exc.errors)
+class NotEligible(DomainError):
+    """Age not confirmed, or an answer shows a minor: nothing is stored (or, for a correction, the
+    response is erased)."""
+    status, code = 403, "not_eligible"
 
 
-def handle_http_error(exc: HTTPException):
-    if _wants_json():
-        code = (exc.name or "error").lower().replace(" ", "_")
-        response, status = _json(exc.code or 500, code, exc.description or exc.name)
-        if exc.code == 405 and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response, status
-    return _page(exc.code or 500, exc.name, exc.description or "")
+class UnknownReceipt(DomainError):
+    status, code = 401, "unknown_receipt"
 
 
-def handle_csrf_error(exc: CSRFError):
-    return _page(400, "Please try again",
-                 "This form expired or was sent from elsewhere. Reload the page and submit it again; "
-                 "nothing was stored.")
+class StrandedData(DomainError):
+    status, code = 409, "would_strand_data"
 
 
-def _refusal(status: int, code: str, title: str, message: str):
-    """After a failure the client cannot fix by sending something else: roll back, then say so."""
-    _rollback()
-    return _json(status, code, message) if _wants_json() else _page(status, title, message)
+class AlreadySubmitted(DomainError):
+    """This form was submitted before (a double click, a replay): nothing more is stored."""
+    status, code = 409, "already_submitted"
 
 
-def handle_outage(exc: Exception):
-    """The database is unreachable (or the key ring unreadable): say so, and when to come back.
-    Nothing is kept between requests, so the next one after recovery just works."""
-    log.error("unavailable on %s %s: %s", request.method, request.path, exc)
-    response, status = _refusal(503, "unavailable", "Please try again shortly",
-                                "The service is briefly unavailable. Nothing was stored; please try again in a minute.")
-    return response, status, {"Retry-After": str(RETRY_AFTER)}
+class LoginFailed(DomainError):
+    status, code = 401, "login_failed"
 
 
-def handle_conflict(exc: Exception):
-    """Another request changed or erased the same record first (a correction racing a withdrawal, two
-    admins creating the same name): the loser's transaction is rolled back whole."""
-    log.info("conflict on %s %s: %s", request.method, request.path, exc)
-    return _refusal(409, "conflict", "That did not work",
-                    "That record was changed or erased by another request at the same moment. Nothing was changed.")
+class LoginThrottled(DomainError):
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
-def handle_data_error(exc: DataError):
-    """A value the database refuses that the input checks let through: the client's, so a 400."""
-    log.warning("data refused by the database on %s %s: %s", request.method, request.path, exc.orig)
-    return _refusal(400, "bad_request", "That did not work",
-                    "The request holds a value that cannot be stored. Nothing was stored.")
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
 
 
-def handle_unexpected(exc: Exception):
-    log.exception("unhandled error on %s %s", request.method, request.path)
-    _rollback()
-    if isinstance(exc, HTTPException):
-        return handle_http_error(exc)
-    return handle_http_error(InternalServerError("Something went wrong on our side. Nothing was stored."))
-
-
-def init_app(app: Flask) -> None:
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(CSRFError, handle_csrf_error)
-    app.register_error_handler(HTTPException, handle_http_error)
-    for outage in (OperationalError, InterfaceError, DisconnectionError, KeyRingError):
-        app.register_error_handler(outage, handle_outage)
-    for conflict in (StaleDataError, ObjectDeletedError, IntegrityError):
-        app.register_error_handler(conflict, handle_conflict)
-    app.register_error_handler(DataError, handle_data_error)
-    app.register_error_handler(Exception, handle_unexpected)
+class Conflict(DomainError):
+    status, code = 409, "conflict"

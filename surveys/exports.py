@@ -13,7 +13,9 @@ from models.base import iso_utc
 from models.crypto import KeyRing
 from models.survey import Survey
 
-from .disclosures import Disclosure, Recorder, disclosed_rows, respondent_key
+from .disclosures import Disclosure, disclosed_rows
+from .pseudonyms import respondent_key
+from .recording import Recorder
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 500
@@ -37,6 +39,11 @@ def _cell(value) -> str | int | float:
 #: One exported respondent: their name for the recipient, when they answered, what went out,
 #: and the names of the fields withheld.
 Line = tuple[str, str, dict, list]
+
+
+def respondent_line(respondent: str, submitted_at: str, answers: dict, withheld: list) -> dict:
+    """One disclosed respondent as JSON: a JSON Lines line, and an item of an API page alike."""
+    return {"respondent": respondent, "submitted_at": submitted_at, "answers": answers, "withheld": withheld}
 
 
 class CsvWriter:
@@ -70,9 +77,8 @@ class JsonLinesWriter:
         return ""
 
     def rows(self, lines: list[Line]) -> str:
-        return "".join(json.dumps({"respondent": respondent, "submitted_at": submitted_at, "answers": answers,
-                                   "withheld": withheld}, ensure_ascii=False, separators=(",", ":")) + "\n"
-                       for respondent, submitted_at, answers, withheld in lines)
+        return "".join(json.dumps(respondent_line(*line), ensure_ascii=False, separators=(",", ":")) + "\n"
+                       for line in lines)
 
 
 WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter}
@@ -86,7 +92,7 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
     read = sessions()
     completed = False
     try:
-        name = respondent_key(read, ring, d.recipient)
+        name = respondent_key(ring, d.recipient)
         chunk: str = writer.header()
         lines: list[Line] = []
         for row in disclosed_rows(read, ring, d, mode=mode):

@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from models.text import MESSAGES, bad_text, printable, text_problem
 
-from .services import InvalidSubmission
+from .errors import InvalidSubmission
 from .respond.forms import PREFIX
 
 

@@ -12,7 +12,7 @@ from models import keyring_file
 from models.crypto import KeyRing, data_key_aad
 from models.response import Response
 
-from .staff import rewrap_pseudonym_keys
+from .recipients import rewrap_pseudonym_keys
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from flask_login import LoginManager, current_user
 
 from models.account import Account
 
-from . import db, staff
+from . import accounts, db
 from .auth import Passwords
 
 login_manager = LoginManager()
@@ -44,7 +44,7 @@ class StaffUser:
 @login_manager.user_loader
 def load_user(token: str):
     idle = timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
-    account = staff.load_session(db.session(), token, idle)
+    account = accounts.load_session(db.session(), token, idle)
     if account is None:
         return None
     db.commit()  # the session's last-seen time, at most once a minute

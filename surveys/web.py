@@ -2,7 +2,7 @@
 from flask import current_app, request, url_for
 
 from .consent_receipts import Issuer
-from .services import ClientInfo, describe_client
+from .submissions import ClientInfo, describe_client
 
 
 def client_info() -> ClientInfo:

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from models.definition import parse_definition
-from surveys import db, services
+from surveys import catalogue, db
 
 TEST_DATABASE_URL = os.environ.get("SURVEYS_TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
@@ -82,7 +82,7 @@ def make_survey(app):
     """Load a survey from YAML text (as `surveys load` would) and return its slug."""
     def build(definition: str) -> str:
         with app.app_context():
-            survey, _ = services.save_survey(db.session(), parse_definition(definition))
+            survey, _ = catalogue.save_survey(db.session(), parse_definition(definition))
             db.commit()
             return survey.slug
     return build

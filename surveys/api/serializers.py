@@ -1,12 +1,16 @@
 """JSON shapes of the API, in one place."""
-from typing import Any
+import json
+from typing import Any, Callable
 
 from models.base import iso_utc
 from models.recipient import INTERNAL
 from models.vocabulary import Classification
 
 from ..consent_receipts import SCHEMA_VERSION, ConsentReceipt
-from ..services import RespondentRecord, Submitted
+from ..disclosures import DisclosedRow, Disclosure
+from ..exports import respondent_line
+from ..rights import RespondentRecord
+from ..submissions import Submitted
 
 
 def respondent_record(record: RespondentRecord) -> dict[str, Any]:
@@ -84,3 +88,13 @@ def consent_receipt(receipt: ConsentReceipt) -> dict[str, Any]:
         "events": [{"event_time": iso_utc(e.at), "event_type": e.type, "gpc": e.gpc, "event_state": e.state,
                     "source": e.source, "notice_version": e.notice_version, "note": e.note} for e in receipt.events],
     }
+
+
+def response_page(d: Disclosure, rows: list[DisclosedRow], name: Callable[[str], str],
+                  next_cursor: str | None) -> bytes:
+    """A page of the third-party responses API, as the exact bytes sent (and digested in the ledger)."""
+    body = {"survey": d.survey.slug, "purpose": d.purpose,
+            "data": [respondent_line(name(row.public_id), iso_utc(row.submitted_at), row.answers, list(row.withheld))
+                     for row in rows],
+            "next_cursor": next_cursor}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

@@ -9,10 +9,11 @@ from flask import Response, current_app, g, jsonify, request
 from models.base import iso_utc
 from models.crypto import CryptoError, open_token, seal_token
 
-from .. import db, disclosures, services, staff
-from ..keys import keyring
+from .. import catalogue, db, disclosures, errors, pseudonyms, recipients, recording
 from ..exports import aggregate_release
+from ..keys import keyring
 from ..ratelimit import limiter, per_token, token_key
+from ..revocations import revocations as revocations_since
 from . import bp, serializers
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
@@ -22,7 +23,7 @@ def recipient_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        recipient = staff.recipient_for_token(db.session(), token.strip()) if scheme.lower() == "bearer" else None
+        recipient = recipients.recipient_for_token(db.session(), token.strip()) if scheme.lower() == "bearer" else None
         if recipient is None:
             response = jsonify(error="unauthorized", message="Send a live API token: Authorization: Bearer <token>.")
             response.headers["WWW-Authenticate"] = 'Bearer realm="surveys"'
@@ -33,8 +34,8 @@ def recipient_required(view):
     return wrapped
 
 
-def invalid(field: str, message: str) -> services.InvalidSubmission:
-    return services.InvalidSubmission("A query parameter is not valid.", {field: [message]})
+def invalid(field: str, message: str) -> errors.InvalidSubmission:
+    return errors.InvalidSubmission("A query parameter is not valid.", {field: [message]})
 
 
 def _purpose() -> str:
@@ -90,7 +91,7 @@ def _after(survey) -> int:
 
 
 def _disclosure(slug: str) -> disclosures.Disclosure:
-    survey = services.get_survey(db.session(), slug)
+    survey = catalogue.get_survey(db.session(), slug)
     return disclosures.prepare(survey, g.recipient, _purpose(), f"recipient:{g.recipient.name}")
 
 
@@ -111,9 +112,12 @@ def list_surveys():
 def list_responses(slug: str):
     d = _disclosure(slug)
     limit, since, after = _limit(), _since(), _after(d.survey)
-    return _json(disclosures.api_page(current_app.extensions["surveys.sessions"], keyring(), d, after=after,
-                                      limit=limit, since=since,
-                                      cursor_for=lambda last: make_cursor(d.survey.id, last)))
+    sessions = current_app.extensions["surveys.sessions"]
+    rows, more = disclosures.page_of_rows(sessions, keyring(), d, after=after, limit=limit, since=since)
+    payload = serializers.response_page(d, rows, pseudonyms.respondent_key(keyring(), d.recipient),
+                                        make_cursor(d.survey.id, rows[-1].id) if more else None)
+    recording.record_rows(sessions, d, "api_page", "json", rows, payload)  # in the ledger before it is sent
+    return _json(payload)
 
 
 @bp.get("/surveys/<slug>/aggregates")
@@ -129,9 +133,9 @@ def aggregates(slug: str):
 @recipient_required
 @limiter.limit(per_token, key_func=token_key)
 def revocations(slug: str):
-    survey = services.get_survey(db.session(), slug)
+    survey = catalogue.get_survey(db.session(), slug)
     if survey not in g.recipient.surveys:
-        raise staff.Forbidden(f"The survey {slug!r} is not shared with {g.recipient.name}.")
+        raise errors.Forbidden(f"The survey {slug!r} is not shared with {g.recipient.name}.")
     since = _since()
-    found = disclosures.revocations(db.session(), keyring(), survey, g.recipient, since)
+    found = revocations_since(db.session(), keyring(), survey, g.recipient, since)
     return jsonify(survey=slug, since=iso_utc(since) if since else None, data=found)

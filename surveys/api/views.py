@@ -2,7 +2,7 @@ from flask import jsonify, request
 
 from models.submission import check_consent_change, lifts_gpc_opt_out
 
-from .. import db, services
+from .. import catalogue, db, errors, rights, submissions
 from ..consent_receipts import consent_receipt
 from ..inputs import json_body
 from ..keys import keyring
@@ -18,17 +18,17 @@ csrf.exempt(bp)
 def only_keys(body: dict, allowed: tuple[str, ...]) -> None:
     unknown = {key: [f"Unknown key; send {' and/or '.join(allowed)}."] for key in body if key not in allowed}
     if unknown or not body:
-        raise services.InvalidSubmission("The body has unknown keys." if unknown else "The body is empty.",
+        raise errors.InvalidSubmission("The body has unknown keys." if unknown else "The body is empty.",
                                          unknown or {"body": [f"Expected {' and/or '.join(allowed)}."]})
 
 
 @bp.post("/surveys/<slug>/responses")
 @limiter.limit(per_address)
 def submit_response(slug: str):
-    survey = services.get_open_survey(db.session(), slug)
+    survey = catalogue.get_open_survey(db.session(), slug)
     body = json_body()
     only_keys(body, ("answers", "consent"))
-    submitted = services.submit(
+    submitted = submissions.submit(
         db.session(), keyring(), survey, body.get("answers", {}), body.get("consent"),
         source="api", notice=current_notice(), client=client_info(), gpc=gpc_signal())
     db.commit()
@@ -36,12 +36,12 @@ def submit_response(slug: str):
 
 
 def _me():
-    return services.find_by_receipt(db.session(), request.headers.get("X-Receipt"))
+    return rights.find_by_receipt(db.session(), request.headers.get("X-Receipt"))
 
 
 @bp.get("/me")
 def me():
-    record = services.respondent_record(db.session(), keyring(), _me())
+    record = rights.respondent_record(db.session(), keyring(), _me())
     return jsonify(serializers.respondent_record(record))
 
 
@@ -49,34 +49,34 @@ def me():
 def update_me():
     response, body = _me(), json_body()
     only_keys(body, ("answers", "consent"))
-    changes, errors = check_consent_change(body.get("consent", {}))
+    changes, problems = check_consent_change(body.get("consent", {}))
     if lifts_gpc_opt_out(response.consent, changes, signal=gpc_signal()):
-        errors["opt_out_third_party"] = ["This request carries a Global Privacy Control signal, which opts out of "
+        problems["opt_out_third_party"] = ["This request carries a Global Privacy Control signal, which opts out of "
                                          "third-party disclosure; it cannot also lift that opt-out."]
-    if errors:
-        raise services.InvalidSubmission("Some consent choices need attention.", errors)
+    if problems:
+        raise errors.InvalidSubmission("Some consent choices need attention.", problems)
     if "answers" in body:
         try:
-            services.update_answers(db.session(), keyring(), response, body["answers"], whole=False)
-        except services.NotEligible:
+            rights.update_answers(db.session(), keyring(), response, body["answers"], whole=False)
+        except errors.NotEligible:
             db.commit()  # the erasure of a minor's response stands
-            services.clear_residue(db.session())
+            rights.clear_residue(db.session())
             raise
     notice = current_notice()
-    services.change_consent(db.session(), response, changes, source="api", notice_version=notice.version,
+    rights.change_consent(db.session(), response, changes, source="api", notice_version=notice.version,
                             notice_text=notice.text)
     db.commit()
     if "answers" in body:
-        services.clear_residue(db.session())  # the answers as they were, in the write-ahead log
-    return jsonify(serializers.respondent_record(services.respondent_record(db.session(), keyring(), response)))
+        rights.clear_residue(db.session())  # the answers as they were, in the write-ahead log
+    return jsonify(serializers.respondent_record(rights.respondent_record(db.session(), keyring(), response)))
 
 
 @bp.delete("/me")
 def delete_me():
-    if not services.erase(db.session(), _me(), "withdrawn", "respondent"):
-        raise services.UnknownReceipt("That response is already erased.")
+    if not rights.erase(db.session(), _me(), "withdrawn", "respondent"):
+        raise errors.UnknownReceipt("That response is already erased.")
     db.commit()
-    services.clear_residue(db.session())
+    rights.clear_residue(db.session())
     return "", 204
 
 

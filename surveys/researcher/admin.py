@@ -6,7 +6,8 @@ from flask_login import current_user
 from models import ledger
 from models.base import utcnow
 
-from .. import db, services, staff
+from .. import catalogue, db, errors, rights
+from .. import recipients as third_parties
 from ..inputs import row_id
 from ..keys import keyring
 from ..signin import admin_required
@@ -26,17 +27,17 @@ def ledger_page():
 @admin_required
 def recipients():
     session = db.session()
-    form = RecipientForm().fill(services.list_surveys(session))
+    form = RecipientForm().fill(catalogue.list_surveys(session))
     if form.validate_on_submit():
         try:
-            recipient = staff.create_recipient(session, keyring(), form.name.data, form.purpose_list(),
+            recipient = third_parties.create_recipient(session, keyring(), form.name.data, form.purpose_list(),
                                                form.surveys.data or [])
-        except services.DomainError as exc:
+        except errors.DomainError as exc:
             form.name.errors = [exc.message, *sum(exc.errors.values(), [])]
         else:
             db.commit()
             return redirect(url_for(".recipient", recipient_id=recipient.id))
-    recipients = staff.list_recipients(session, with_details=True)
+    recipients = third_parties.list_recipients(session, with_details=True)
     return render_template("researcher/recipients.html", recipients=recipients, form=form)
 
 
@@ -44,12 +45,12 @@ def recipients():
 @admin_required
 def recipient(recipient_id: int):
     session = db.session()
-    found = staff.get_recipient(session, recipient_id)
-    form = RecipientForm().fill(services.list_surveys(session))
+    found = third_parties.get_recipient(session, recipient_id)
+    form = RecipientForm().fill(catalogue.list_surveys(session))
     if form.validate_on_submit():
         try:
-            staff.update_recipient(session, found, form.purpose_list(), form.surveys.data or [])
-        except services.DomainError as exc:
+            third_parties.update_recipient(session, found, form.purpose_list(), form.surveys.data or [])
+        except errors.DomainError as exc:
             form.purposes.errors = [exc.message, *sum(exc.errors.values(), [])]
         else:
             db.commit()
@@ -65,12 +66,12 @@ def recipient(recipient_id: int):
 @admin_required
 def issue_token(recipient_id: int):
     session = db.session()
-    found = staff.get_recipient(session, recipient_id)
+    found = third_parties.get_recipient(session, recipient_id)
     form = TokenForm()
     if not form.validate_on_submit():
         return redirect(url_for(".recipient", recipient_id=found.id))
     days = form.expires_in_days.data
-    token = staff.issue_token(session, found, utcnow() + timedelta(days=days) if days else None)
+    token = third_parties.issue_token(session, found, utcnow() + timedelta(days=days) if days else None)
     db.commit()
     return render_template("researcher/token.html", recipient=found, token=token)
 
@@ -79,7 +80,7 @@ def issue_token(recipient_id: int):
 @admin_required
 def revoke_token(token_id: int):
     if ConfirmForm().validate_on_submit():
-        token = staff.revoke_token(db.session(), token_id)
+        token = third_parties.revoke_token(db.session(), token_id)
         db.commit()
         return redirect(url_for(".recipient", recipient_id=token.recipient_id))
     return redirect(url_for(".recipients"))
@@ -92,13 +93,13 @@ def erase():
     if form.validate_on_submit():
         session = db.session()
         try:
-            response = services.find_by_public_id(session, form.public_id.data)
-        except services.NotFound as exc:
+            response = rights.find_by_public_id(session, form.public_id.data)
+        except errors.NotFound as exc:
             form.public_id.errors = [exc.message]
         else:
-            if services.erase(session, response, form.reason.data, current_user.email):
+            if rights.erase(session, response, form.reason.data, current_user.email):
                 db.commit()
-                services.clear_residue(session)
+                rights.clear_residue(session)
                 done = form.public_id.data.strip()
             else:
                 form.public_id.errors = ["That response was erased a moment ago."]

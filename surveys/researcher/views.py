@@ -1,8 +1,7 @@
-from flask import (Response, current_app, flash, redirect, render_template, request, stream_with_context,
-                   url_for)
+from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import db, disclosures, services, staff
+from .. import accounts, catalogue, db, disclosures, errors, recipients
 from ..charts import bars
 from ..exports import WRITERS, aggregate_release, codebook, export_stream
 from ..keys import keyring
@@ -16,16 +15,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            account = staff.authenticate(db.session(), passwords(), form.email.data, form.password.data,
+            account = accounts.authenticate(db.session(), passwords(), form.email.data, form.password.data,
                                          request.remote_addr or "unknown")
-        except staff.LoginThrottled as exc:
+        except errors.LoginThrottled as exc:
             db.commit()
             return render_template("researcher/login.html", form=form, error=exc.message), 429, {
                 "Retry-After": str(exc.retry_after)}
-        except staff.LoginFailed as exc:
+        except errors.LoginFailed as exc:
             db.commit()  # the failed attempt counts
             return render_template("researcher/login.html", form=form, error=exc.message), 401
-        token = staff.start_session(db.session(), account)
+        token = accounts.start_session(db.session(), account)
         db.commit()
         mark_session_permanent()
         login_user(StaffUser(account, token))
@@ -37,7 +36,7 @@ def login():
 @login_required
 def logout():
     if ConfirmForm().validate_on_submit():
-        staff.end_session(db.session(), current_user.token)
+        accounts.end_session(db.session(), current_user.token)
         db.commit()
         logout_user()
     return redirect(url_for(".login"))
@@ -46,19 +45,19 @@ def logout():
 @bp.get("/")
 @login_required
 def dashboard():
-    overviews = services.survey_overviews(db.session())
+    overviews = catalogue.survey_overviews(db.session())
     return render_template("researcher/dashboard.html", overviews=overviews, bars=bars)
 
 
 def _export_form() -> ExportForm:
     session = db.session()
-    return ExportForm().fill(services.list_surveys(session), staff.list_recipients(session))
+    return ExportForm().fill(catalogue.list_surveys(session), recipients.list_recipients(session))
 
 
 def _disclosure(form: ExportForm) -> disclosures.Disclosure:
     session = db.session()
-    survey = services.get_survey(session, form.survey.data)
-    recipient = staff.get_recipient(session, form.recipient.data)
+    survey = catalogue.get_survey(session, form.survey.data)
+    recipient = recipients.get_recipient(session, form.recipient.data)
     return disclosures.prepare(survey, recipient, form.purpose.data.strip(), current_user.email,
                                spi_clearance=current_user.spi_access)
 
@@ -71,7 +70,7 @@ def export():
         try:
             d = _disclosure(form)
             preview = disclosures.preview(db.session(), d, form.mode.data)
-        except staff.Forbidden as exc:
+        except errors.Forbidden as exc:
             error = exc.message
     return render_template("researcher/export.html", form=form, preview=preview, error=error)
 
@@ -98,6 +97,6 @@ def download():
 @bp.get("/export/codebook/<slug>")
 @login_required
 def codebook_csv(slug: str):
-    survey = services.get_survey(db.session(), slug)
+    survey = catalogue.get_survey(db.session(), slug)
     return Response(codebook(survey), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-codebook.csv"'})

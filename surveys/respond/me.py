@@ -9,7 +9,7 @@ from flask import Response, current_app, redirect, render_template, request, ses
 from models.submission import lifts_gpc_opt_out
 from models.survey import Survey
 
-from .. import db, respondent_access, services
+from .. import db, errors, notices, rights, self_service
 from ..api import serializers
 from ..consent_receipts import consent_receipt
 from ..keys import keyring
@@ -27,7 +27,7 @@ def _signed_in():
     """The respondent's response, or None when they are not signed in, signed out or sat idle too long.
     The cookie holds only a random token; the session itself is a row on the server."""
     idle = timedelta(minutes=current_app.config["RESPONDENT_IDLE_MINUTES"])
-    response = respondent_access.load_session(db.session(), session.get("me"), idle)
+    response = self_service.load_session(db.session(), session.get("me"), idle)
     db.commit()  # an expired session's row is gone; a live one's last-seen time
     if response is None:
         session.pop("me", None)
@@ -52,11 +52,11 @@ def me():
     form, error = ReceiptForm(), None
     if form.validate_on_submit():
         try:
-            response = services.find_by_receipt(db.session(), form.code.data)
-        except services.UnknownReceipt as exc:
+            response = rights.find_by_receipt(db.session(), form.code.data)
+        except errors.UnknownReceipt as exc:
             error = exc.message
         else:
-            session["me"] = respondent_access.start_session(db.session(), response)
+            session["me"] = self_service.start_session(db.session(), response)
             db.commit()
             return redirect(url_for(".record"))
     return render_template("respond/me_login.html", form=form, error=error), 401 if error else 200
@@ -65,9 +65,9 @@ def me():
 @bp.get("/me/record")
 @me_required
 def record(response):
-    data = services.respondent_record(db.session(), keyring(), response)
+    data = rights.respondent_record(db.session(), keyring(), response)
     notice = current_notice()
-    changed = services.notice_changes(db.session(), response.notice_version, notice.version, notice.text)
+    changed = notices.notice_changes(db.session(), response.notice_version, notice.version, notice.text)
     form = ConsentChangeForm(data=response.consent)
     return render_template("respond/me.html", record=data, form=form, notice=notice, changed=changed,
                            withdraw=WithdrawForm(), gpc=gpc_signal(), gpc_set=response.opted_out_by_gpc)
@@ -83,7 +83,7 @@ def consent_change(response):
                              set_by_signal=response.opted_out_by_gpc) and not form.lift_gpc.data:
             return redirect(url_for(".record", gpc="confirm", _anchor="consent-heading"))
         notice = current_notice()
-        services.change_consent(db.session(), response, changes, source="form",
+        rights.change_consent(db.session(), response, changes, source="form",
                                 notice_version=notice.version, notice_text=notice.text)
         db.commit()
     return redirect(url_for(".record"))
@@ -93,24 +93,24 @@ def consent_change(response):
 @me_required
 def correct(response):
     survey = db.session().get(Survey, response.survey_id)
-    fields, answers = survey.fields, services.own_answers(keyring(), survey, response)
+    fields, answers = survey.fields, rights.own_answers(keyring(), survey, response)
     given = {PREFIX + f.name: as_form_text(f, answers.get(f.name)) for f in fields}
     # Prefilled only when shown: on a post, an unticked checkbox group sends nothing and must mean "none".
     form = answers_form(fields)(data=given if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            services.update_answers(db.session(), keyring(), response, typed_answers(form, fields), whole=True,
+            rights.update_answers(db.session(), keyring(), response, typed_answers(form, fields), whole=True,
                                     from_text=True)
-        except services.NotEligible as exc:
+        except errors.NotEligible as exc:
             db.commit()  # a minor's response is erased, and its sessions with it
-            services.clear_residue(db.session())
+            rights.clear_residue(db.session())
             session.pop("me", None)
             return render_template("respond/refused.html", survey=survey, message=exc.message), 403
-        except services.InvalidSubmission as exc:
+        except errors.InvalidSubmission as exc:
             show_errors(form, exc.errors)
         else:
             db.commit()
-            services.clear_residue(db.session())  # the answers as they were, in the write-ahead log
+            rights.clear_residue(db.session())  # the answers as they were, in the write-ahead log
             return redirect(url_for(".record"))
     return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX)
 
@@ -118,7 +118,7 @@ def correct(response):
 @bp.get("/me/download")
 @me_required
 def download(response):
-    data = services.respondent_record(db.session(), keyring(), response)
+    data = rights.respondent_record(db.session(), keyring(), response)
     body = serializers.respondent_export(data)
     return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="my-answers-{data.survey.slug}.json"'})
@@ -130,9 +130,9 @@ def withdraw(response):
     form = WithdrawForm()
     if form.validate_on_submit() and form.confirm.data:
         survey = db.session().get(Survey, response.survey_id)
-        services.erase(db.session(), response, "withdrawn", "respondent")
+        rights.erase(db.session(), response, "withdrawn", "respondent")
         db.commit()
-        services.clear_residue(db.session())
+        rights.clear_residue(db.session())
         session.pop("me", None)
         return render_template("respond/withdrawn.html", survey=survey)
     return redirect(url_for(".record", confirm="needed"))
@@ -140,7 +140,7 @@ def withdraw(response):
 
 @bp.post("/me/leave")
 def leave_me():
-    respondent_access.end_session(db.session(), session.pop("me", None))
+    self_service.end_session(db.session(), session.pop("me", None))
     db.commit()
     return redirect(url_for(".me"))
 

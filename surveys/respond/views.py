@@ -2,7 +2,7 @@ from flask import jsonify, redirect, render_template, session, url_for
 
 from models.submission import CONSENT_KEYS
 
-from .. import db, respondent_access, services
+from .. import catalogue, db, errors, submissions
 from ..keys import keyring
 from ..notice import current_notice
 from ..ratelimit import limiter, per_address
@@ -15,14 +15,14 @@ def _consent_key(slug: str) -> str:
     return f"consent:{slug}"
 
 
-def _refused(survey, exc: services.NotEligible):
+def _refused(survey, exc: errors.NotEligible):
     session.pop(_consent_key(survey.slug), None)
     return render_template("respond/refused.html", survey=survey, message=exc.message), 403
 
 
 @bp.get("/")
 def index():
-    return render_template("respond/index.html", surveys=services.list_open_surveys(db.session()))
+    return render_template("respond/index.html", surveys=catalogue.list_open_surveys(db.session()))
 
 
 #: When this service's handling of the Global Privacy Control signal last changed.
@@ -42,22 +42,22 @@ def privacy():
 
 @bp.route("/s/<slug>", methods=["GET", "POST"])
 def consent(slug: str):
-    survey = services.get_open_survey(db.session(), slug)
+    survey = catalogue.get_open_survey(db.session(), slug)
     form, gpc = ConsentForm(), gpc_signal()
     if not form.is_submitted() and gpc:
         form.opt_out_third_party.data = True
     if form.validate_on_submit():
         given = {key: form[key].data for key in CONSENT_KEYS}
         try:
-            services.accept_consent(survey, given, gpc=gpc)
-        except services.NotEligible as exc:
+            submissions.accept_consent(survey, given, gpc=gpc)
+        except errors.NotEligible as exc:
             return _refused(survey, exc)
-        except services.InvalidSubmission as exc:
+        except errors.InvalidSubmission as exc:
             show_errors(form, exc.errors)
         else:
             # The token makes this respondent action one submission, however often the form is sent.
             session[_consent_key(slug)] = {"given": given, "gpc": gpc,
-                                           "token": respondent_access.new_submission_token()}
+                                           "token": submissions.new_submission_token()}
             return redirect(url_for(".questions", slug=slug))
     return render_template("respond/consent.html", survey=survey, form=form, gpc=gpc, notice=current_notice())
 
@@ -65,22 +65,22 @@ def consent(slug: str):
 @bp.route("/s/<slug>/questions", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
 def questions(slug: str):
-    survey = services.get_open_survey(db.session(), slug)
+    survey = catalogue.get_open_survey(db.session(), slug)
     consent = session.get(_consent_key(slug))
     if not isinstance(consent, dict) or "token" not in consent:
         return redirect(url_for(".consent", slug=slug))
     form = answers_form(survey.fields)()
     if form.validate_on_submit():
         try:
-            respondent_access.submit_once(
+            submissions.submit_once(
                 db.session(), keyring(), survey, typed_answers(form, survey.fields), consent["given"],
                 consent["token"], source="form", notice=current_notice(), client=client_info(),
                 gpc=consent["gpc"], from_text=True)
-        except services.NotEligible as exc:
+        except errors.NotEligible as exc:
             return _refused(survey, exc)
-        except services.InvalidSubmission as exc:
+        except errors.InvalidSubmission as exc:
             show_errors(form, exc.errors)
-        except respondent_access.AlreadySubmitted:
+        except errors.AlreadySubmitted:
             db.session().rollback()  # the first post stored the response; this one shows its receipt
         else:
             db.commit()
@@ -94,10 +94,10 @@ def questions(slug: str):
 @bp.get("/s/<slug>/receipt")
 def receipt(slug: str):
     shown = session.pop("receipt", None)
-    survey = services.respondent_survey(db.session(), slug)
+    survey = catalogue.respondent_survey(db.session(), slug)
     if not isinstance(shown, dict) or shown.get("slug") != slug:
         return redirect(url_for(".index"))
-    code = respondent_access.receipt_once(db.session(), shown.get("token"))
+    code = submissions.receipt_once(db.session(), shown.get("token"))
     db.commit()  # shown once: the sealed code is gone
     return render_template("respond/receipt.html", survey=survey, code=code, gpc=shown.get("gpc"))
 
@@ -105,4 +105,4 @@ def receipt(slug: str):
 @bp.post("/s/<slug>/leave")
 def leave(slug: str):
     session.pop(_consent_key(slug), None)
-    return render_template("respond/left.html", survey=services.respondent_survey(db.session(), slug))
+    return render_template("respond/left.html", survey=catalogue.respondent_survey(db.session(), slug))

@@ -6,7 +6,7 @@ from sqlalchemy import select, text, update
 
 from models.crypto import CryptoError, KeyRing
 from models.response import Response
-from surveys import db, services
+from surveys import db, rights, submissions
 from tests.conftest import ON_POSTGRES, csrf_token
 
 DEMO = "wellbeing-demo"
@@ -80,9 +80,9 @@ def test_a_blob_moved_to_another_row_fails_to_decrypt(app, submit, moved):
         session.execute(update(Response).where(Response.public_id == second["id"])
                         .values({column: getattr(ann, column) for column in moved}))
         session.commit()
-        bob = services.find_by_receipt(session, second["receipt"])
+        bob = rights.find_by_receipt(session, second["receipt"])
         with pytest.raises(CryptoError):
-            services.respondent_record(session, KeyRing.load(app.config["KEYRING_FILE"]), bob)
+            rights.respondent_record(session, KeyRing.load(app.config["KEYRING_FILE"]), bob)
 
 
 def test_keys_rotate_rewraps_every_data_key_and_keeps_every_response_readable(app, client, submit, runner):
@@ -107,7 +107,7 @@ def test_keys_rotate_rewraps_every_data_key_and_keeps_every_response_readable(ap
 def test_a_fault_in_the_middle_of_a_submission_stores_nothing(app, client, count_rows, monkeypatch):
     def broken_receipt():
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(services, "new_receipt", broken_receipt)
+    monkeypatch.setattr(submissions, "new_receipt", broken_receipt)
     response = client.post(f"/api/v1/surveys/{DEMO}/responses", json={
         "answers": {"wellbeing": "good", "full_name": "Ann"}, "consent": {"participate": True, "age_confirmed": True}})
     assert response.status_code == 500
@@ -152,11 +152,11 @@ def test_erasing_what_another_request_just_erased_is_a_no_op_not_an_error(app, s
     public_id = submit(DEMO, {"full_name": "Ann", "wellbeing": "good"}).get_json()["id"]
     sessions = app.extensions["surveys.sessions"]
     with app.app_context(), sessions() as first, sessions() as second:
-        mine = services.find_by_public_id(first, public_id)
-        theirs = services.find_by_public_id(second, public_id)  # both found it before either erased it
-        assert services.erase(second, theirs, "withdrawn", "respondent") is True
+        mine = rights.find_by_public_id(first, public_id)
+        theirs = rights.find_by_public_id(second, public_id)  # both found it before either erased it
+        assert rights.erase(second, theirs, "withdrawn", "respondent") is True
         second.commit()
-        assert services.erase(first, mine, "retention", "system:retention") is False
+        assert rights.erase(first, mine, "retention", "system:retention") is False
         first.commit()
     assert count_rows("responses") == 0 and count_rows("erasures") == 1
     assert count_rows("ledger_entries") == 1  # one erasure, recorded once

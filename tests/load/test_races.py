@@ -6,8 +6,11 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import select
+
 from models.crypto import KeyRing
-from surveys import db, disclosures, services, staff
+from models.recipient import INTERNAL, Recipient
+from surveys import catalogue, db, disclosures, submissions
 from surveys.exports import export_stream
 from surveys.notice import Notice
 from tests.web.test_export import SURVEY
@@ -19,14 +22,14 @@ def test_a_withdrawal_racing_an_export_is_wholly_in_it_or_wholly_out(app, make_s
     receipts = {}
     with app.app_context():
         session = db.session()
-        survey = services.get_survey(session, "panel")
+        survey = catalogue.get_survey(session, "panel")
         for i in range(1500):
-            submitted = services.submit(session, ring, survey, {"tag": f"t{i}", "name": f"n{i}", "condition": f"c{i}"},
+            submitted = submissions.submit(session, ring, survey, {"tag": f"t{i}", "name": f"n{i}", "condition": f"c{i}"},
                                         {"participate": True, "age_confirmed": True, "spi_disclosure": True},
                                         source="api", notice=Notice("v", "text"))
             receipts[f"t{i}"] = submitted.receipt
         db.commit()
-        d = disclosures.prepare(survey, staff.internal_recipient(session), "care-quality", "tester",
+        d = disclosures.prepare(survey, session.scalar(select(Recipient).where(Recipient.kind == INTERNAL)), "care-quality", "tester",
                                 spi_clearance=True)
         stream = export_stream(app.extensions["surveys.sessions"], ring, d, "csv", "blank")
         chunks = [next(stream), next(stream)]  # the export is under way: about 500 rows out

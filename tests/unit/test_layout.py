@@ -67,8 +67,8 @@ def test_only_one_function_reads_answers_for_disclosure():
     assert readers == {
         "surveys/disclosures.py:_decisions": ["decide_classes"],
         "surveys/disclosures.py:disclosed_rows": ["open_answers"],
-        "surveys/disclosures.py:respondent_key": ["unwrap"],
+        "surveys/pseudonyms.py:respondent_key": ["unwrap"],
         "surveys/consent_receipts.py:_purposes": ["decide_classes"],
-        "surveys/services.py:own_answers": ["open_answers"],
-        "surveys/respondent_access.py:receipt_once": ["open_sealed"],
+        "surveys/rights.py:own_answers": ["open_answers"],
+        "surveys/submissions.py:receipt_once": ["open_sealed"],
     }

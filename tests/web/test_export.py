@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, text
 
 from models.disclosure import ConsentState
-from models.recipient import Recipient
+from models.recipient import INTERNAL, Recipient
 from models.vocabulary import Classification, PurposeRelation, RecipientKind
-from surveys import db
+from surveys import db, recipients
 from tests.conftest import csrf_token
 from tests.unit.test_disclosure import independent_statement
 
@@ -88,9 +88,8 @@ def test_each_recipient_gets_exactly_what_the_table_allows_and_no_withheld_value
         page = client.get("/researcher/recipients")  # registering an internal purpose is an admin's job
         assert page.status_code == 403
         with app.app_context():
-            from surveys import staff
-            internal = staff.internal_recipient(db.session())
-            staff.update_recipient(db.session(), internal, ["fundraising"], [])
+            internal = db.session().scalar(select(Recipient).where(Recipient.kind == INTERNAL))
+            recipients.update_recipient(db.session(), internal, ["fundraising"], [])
             db.commit()
     data = download(client, recipient=str(recipient_id(app, who)), purpose=purpose)
     rows = {row["tag"]: row for row in csv_rows(data)}
@@ -252,7 +251,7 @@ def test_respondents_left_out_in_drop_mode_are_never_decrypted(app, client, logi
 
 def test_an_export_larger_than_a_batch_writes_every_respondent_line_in_order_beside_the_stream(
         app, client, login, make_recipient, panel, runner, monkeypatch):
-    from surveys.disclosures import Recorder
+    from surveys.recording import Recorder
     monkeypatch.setattr(Recorder, "BATCH", 3)  # eight respondents: two batches through the writer thread, two left
     make_recipient("Acme", surveys=("panel",))
     login()

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from models.response import Response
-from surveys import services
+from surveys import rights, self_service
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, csrf_token
 
 DEMO = "wellbeing-demo"
@@ -130,14 +130,14 @@ def test_a_database_outage_is_a_503_and_service_returns_by_itself_when_it_ends(a
 def erased_under_the_request(app, monkeypatch):
     """The respondent's row is deleted by another transaction right after this request has read it,
     as a withdrawal in another tab would."""
-    found = services.find_by_receipt
+    found = rights.find_by_receipt
 
     def then_erased(session, receipt):
         response = found(session, receipt)
         with app.extensions["surveys.engine"].begin() as other:
             other.execute(delete(Response).where(Response.id == response.id))
         return response
-    monkeypatch.setattr(services, "find_by_receipt", then_erased)
+    monkeypatch.setattr(rights, "find_by_receipt", then_erased)
 
 
 @pytest.mark.parametrize("body", [{"answers": {"wellbeing": "fair"}}, {"consent": {"spi_disclosure": True}},
@@ -151,12 +151,11 @@ def test_a_correction_racing_a_withdrawal_is_a_409_or_401_never_a_500(client, su
 
 
 def test_a_form_correction_racing_a_withdrawal_is_refused_cleanly(app, client, submit, monkeypatch):
-    from surveys import respondent_access
     code = submit(DEMO, {"wellbeing": "good", "full_name": "Ann"}).get_json()["receipt"]
     page = client.get("/me")
     client.post("/me", data={"csrf_token": csrf_token(page.data), "code": code})
     page = client.get("/me/answers")
-    loaded = respondent_access.load_session
+    loaded = self_service.load_session
 
     def then_erased(session, token, idle):
         response = loaded(session, token, idle)
@@ -164,6 +163,6 @@ def test_a_form_correction_racing_a_withdrawal_is_refused_cleanly(app, client, s
             with app.extensions["surveys.engine"].begin() as other:
                 other.execute(delete(Response).where(Response.id == response.id))
         return response
-    monkeypatch.setattr(respondent_access, "load_session", then_erased)
+    monkeypatch.setattr(self_service, "load_session", then_erased)
     response = client.post("/me/answers", data={"csrf_token": csrf_token(page.data), "q_wellbeing": "fair"})
     assert response.status_code in (302, 409), response.get_data(as_text=True)

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models.respondent_access import RespondentSession, SubmissionToken
+from models.respondent_access import SubmissionToken
 from models.response import Response
-from surveys import db, respondent_access
+from surveys import db, self_service, submissions
 from tests.conftest import ON_POSTGRES, csrf_token
 from tests.integration.test_storage import raw_database_bytes
 
@@ -144,8 +144,8 @@ def test_withdrawal_ends_every_session_of_the_response(app, client, submit, coun
 
 def test_an_idle_session_row_is_removed_when_it_is_next_seen(app, client, submit, count_rows, monkeypatch):
     sign_in(client, submit(DEMO, {"wellbeing": "good"}).get_json()["receipt"])
-    later = respondent_access.utcnow() + timedelta(minutes=16)
-    monkeypatch.setattr(respondent_access, "utcnow", lambda: later)
+    later = self_service.utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(self_service, "utcnow", lambda: later)
     assert client.get("/me/record").status_code == 302 and count_rows("respondent_sessions") == 0
 
 
@@ -153,8 +153,8 @@ def test_receipt_tokens_older_than_a_day_are_purged_with_retention(app, client, 
     client.post(f"/s/{DEMO}/questions", data={"csrf_token": consented(client), **ANSWERS})
     assert count_rows("submission_tokens") == 1
     assert runner.invoke(args=["retention", "purge"]).exit_code == 0 and count_rows("submission_tokens") == 1
-    later = respondent_access.utcnow() + timedelta(days=2)
-    monkeypatch.setattr(respondent_access, "utcnow", lambda: later)
+    later = submissions.utcnow() + timedelta(days=2)
+    monkeypatch.setattr(submissions, "utcnow", lambda: later)
     assert runner.invoke(args=["retention", "purge"]).exit_code == 0
     assert count_rows("submission_tokens") == 0 and count_rows("responses") == 1
 

@@ -52,11 +52,11 @@ def test_pages_with_answers_are_never_cached(client, receipt):
 def test_the_self_service_session_expires_when_idle(client, receipt, monkeypatch):
     from datetime import timedelta
 
-    from surveys import respondent_access
+    from surveys import self_service
     sign_in(client, receipt)
     assert client.get("/me/record").status_code == 200
-    later = respondent_access.utcnow() + timedelta(minutes=16)
-    monkeypatch.setattr(respondent_access, "utcnow", lambda: later)
+    later = self_service.utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(self_service, "utcnow", lambda: later)
     assert client.get("/me/record").status_code == 302
 
 

@@ -144,21 +144,21 @@ def test_admins_register_recipients_and_issue_and_revoke_tokens(app, client, log
     token = issued.get_data(as_text=True).split('id="token">')[1].split("<")[0]
     assert token.startswith("svy_") and "shown only once" in issued.get_data(as_text=True)
     from models.recipient import ApiToken
-    from surveys import staff
+    from surveys import recipients
     with app.app_context():
-        assert staff.recipient_for_token(db.session(), token).name == "Beta Labs"
+        assert recipients.recipient_for_token(db.session(), token).name == "Beta Labs"
         token_id = db.session().scalar(select(ApiToken.id))
     detail = client.get(response.headers["Location"])
     client.post(f"/researcher/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(detail.data)})
     with app.app_context():
-        assert staff.recipient_for_token(db.session(), token) is None
+        assert recipients.recipient_for_token(db.session(), token) is None
     assert "revoked" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def test_the_dashboard_counts_each_survey_apart_in_a_fixed_number_of_queries(app, make_survey, submit):
     from sqlalchemy import event
 
-    from surveys import db, services
+    from surveys import catalogue, db
     for slug in ("one", "two", "three"):
         make_survey(f"slug: {slug}\ntitle: {slug}\npurpose: care-quality\nfields:\n"
                     "  - {name: mood, type: text, classification: non_pii}\n")
@@ -171,7 +171,7 @@ def test_the_dashboard_counts_each_survey_apart_in_a_fixed_number_of_queries(app
     event.listen(engine, "before_cursor_execute", count)
     try:
         with app.app_context():
-            overviews = {o.survey.slug: o for o in services.survey_overviews(db.session())}
+            overviews = {o.survey.slug: o for o in catalogue.survey_overviews(db.session())}
     finally:
         event.remove(engine, "before_cursor_execute", count)
     figures = {slug: (o.responses, o.opted_out_third_party, o.opted_out_other_purposes, o.spi_consent,

@@ -9,7 +9,7 @@ from models.disclosure import ConsentState
 from models.recipient import ApiToken
 from models.response import Response
 from models.vocabulary import PurposeRelation, RecipientKind
-from surveys import db, services
+from surveys import db, rights
 from tests.unit.test_disclosure import independent_statement
 from tests.web.test_export import CLASSES, COMBOS, SURVEY, combo_tag, csv_rows, export_form, panel  # noqa: F401
 
@@ -118,7 +118,7 @@ def test_a_withdrawn_respondent_is_absent_and_listed_for_deletion(app, client, a
     with app.app_context():
         session = db.session()
         gone = session.scalars(select(Response).where(Response.non_pii["tag"].as_string() == "tag-001")).one()
-        services.erase(session, gone, "withdrawn", "respondent")
+        rights.erase(session, gone, "withdrawn", "respondent")
         db.commit()
     after = {i["answers"]["tag"] for i in pages(client, acme)}
     assert "tag-001" not in after and len(after) == 7
@@ -131,7 +131,7 @@ def test_a_narrowed_consent_is_listed_and_takes_effect_on_the_next_page(app, cli
     with app.app_context():
         session = db.session()
         row = session.scalars(select(Response).where(Response.non_pii["tag"].as_string() == "tag-001")).one()
-        services.change_consent(session, row, {"opt_out_third_party": True}, source="api", notice_version="v")
+        rights.change_consent(session, row, {"opt_out_third_party": True}, source="api", notice_version="v")
         db.commit()
     item = next(i for i in pages(client, acme) if i["answers"]["tag"] == "tag-001")
     assert "name" in item["withheld"] and "name" not in item["answers"]

@@ -1,0 +1,122 @@
+"""Use cases for surveys as a whole: find, list, save (create or update), and the staff overview."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from models.base import utcnow
+from models.definition import SLUG, SurveySpec, stranding_changes
+from models.response import Response
+from models.survey import Field, Survey
+
+from .errors import NotFound, StrandedData, SurveyClosed
+from .snapshots import SurveySnapshot, survey_snapshot
+
+log = logging.getLogger(__name__)
+
+
+def get_survey(session: Session, slug: str) -> Survey:
+    """The survey with its fields loaded, so what is built from it outlives the session."""
+    survey = session.execute(select(Survey).where(Survey.slug == slug).options(joinedload(Survey.fields))
+                             ).unique().scalar_one_or_none() if SLUG.match(slug) else None
+    if survey is None:
+        raise NotFound(f"There is no survey {slug!r}.")
+    return survey
+
+
+def respondent_survey(session: Session, slug: str) -> SurveySnapshot:
+    """The survey as a respondent's request uses it: a read-only copy of its current version."""
+    survey = survey_snapshot(session, slug, load=lambda: get_survey(session, slug))
+    if survey is None:
+        raise NotFound(f"There is no survey {slug!r}.")
+    return survey
+
+
+def get_open_survey(session: Session, slug: str) -> SurveySnapshot:
+    survey = respondent_survey(session, slug)
+    if not survey.is_open:
+        raise SurveyClosed(f"The survey {slug!r} is closed and takes no more responses.")
+    return survey
+
+
+def list_open_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).where(Survey.status == "open").order_by(Survey.title)))
+
+
+def count_responses(session: Session, survey: Survey) -> int:
+    return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
+
+
+def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple[Survey, bool]:
+    """Create the survey, or update it in place. Once responses exist, a change that would
+    strand stored answers (a field removed, reclassified or retyped, a choice dropped) is refused."""
+    survey = session.scalar(select(Survey).where(Survey.slug == spec.slug))
+    created = survey is None
+    if created:
+        survey = Survey(slug=spec.slug)
+        session.add(survey)
+    elif count_responses(session, survey):
+        changes = stranding_changes(survey.fields, spec.fields)
+        if changes:
+            raise StrandedData(
+                f"Survey {spec.slug!r} has responses; this definition would strand stored answers: "
+                + "; ".join(changes) + ". Create a new survey (a new slug) instead.", {"fields": changes})
+    for attr in ("title", "purpose", "purpose_description", "description", "min_age", "retention_days"):
+        setattr(survey, attr, getattr(spec, attr))
+    survey.status = spec.status.value
+    # Every save is a new version, fields included: respondents' requests compare it.
+    survey.updated_at = utcnow()
+    existing = {field.name: field for field in survey.fields}
+    fields = []
+    for position, fspec in enumerate(spec.fields):
+        field = existing.get(fspec.name) or Field(name=fspec.name)
+        field.position, field.label, field.help = position, fspec.label, fspec.help
+        field.type, field.classification = fspec.type.value, fspec.classification.value
+        field.required, field.role = fspec.required, fspec.role.value if fspec.role else None
+        field.choices = list(fspec.choices) if fspec.choices else None
+        field.min, field.max = fspec.min, fspec.max
+        fields.append(field)
+    survey.fields = fields
+    session.flush()
+    log.info("%s %s survey %s", actor, "created" if created else "updated", spec.slug)
+    return survey, created
+
+@dataclass(frozen=True)
+class SurveyOverview:
+    survey: Survey
+    responses: int
+    opted_out_third_party: int
+    opted_out_other_purposes: int
+    spi_consent: int
+    per_day: list[tuple[str, int]]
+
+    def rate(self, count: int) -> float:
+        return count / self.responses if self.responses else 0.0
+
+
+def survey_overviews(session: Session, days: int = 30) -> list[SurveyOverview]:
+    """Counts and consent rates per survey, from consent flags and timestamps only."""
+    today = datetime.now(timezone.utc).date()
+    start = today - timedelta(days=days - 1)
+    # Two grouped queries for all surveys, not two per survey.
+    totals = {row[0]: row[1:] for row in session.execute(select(
+        Response.survey_id, func.count(), func.sum(cast(Response.opt_out_third_party, Integer)),
+        func.sum(cast(Response.opt_out_other_purposes, Integer)), func.sum(cast(Response.spi_disclosure, Integer)),
+    ).group_by(Response.survey_id))}
+    day = func.date(Response.submitted_at)
+    counts = {(survey_id, str(d)): n for survey_id, d, n in session.execute(
+        select(Response.survey_id, day, func.count())
+        .where(Response.submitted_at >= datetime.combine(start, datetime.min.time(), timezone.utc))
+        .group_by(Response.survey_id, day))}
+    days_shown = [str(start + timedelta(days=i)) for i in range(days)]
+    return [SurveyOverview(survey, *totals.get(survey.id, (0, 0, 0, 0)),
+                           per_day=[(d, counts.get((survey.id, d), 0)) for d in days_shown])
+            for survey in list_surveys(session)]
+
+
+def list_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.title)))

@@ -1,0 +1,37 @@
+"""Use cases of the privacy notice: each version kept when first shown, and what changed since a respondent's."""
+from __future__ import annotations
+
+import difflib
+import weakref
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from models.response import NoticeVersion
+
+
+
+_recorded_notices: "weakref.WeakKeyDictionary[Engine, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def record_notice(session: Session, version: str, text: str) -> None:
+    """Keep each notice text the first time it is shown, to tell returning respondents what changed.
+    Versions are never deleted, so each process remembers which ones its database already holds."""
+    known = _recorded_notices.setdefault(session.get_bind(), set())
+    if version in known:
+        return
+    if session.scalar(select(NoticeVersion.id).where(NoticeVersion.version == version)) is None:
+        session.add(NoticeVersion(version=version, text=text))
+        session.flush()
+    else:
+        known.add(version)
+
+
+def notice_changes(session: Session, given_under: str, current_version: str, current_text: str) -> list[str] | None:
+    """What changed since the notice a respondent consented under, as diff lines; None if nothing did."""
+    if given_under == current_version:
+        return None
+    old = session.scalar(select(NoticeVersion.text).where(NoticeVersion.version == given_under)) or ""
+    return [line for line in difflib.unified_diff(old.splitlines(), current_text.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()]

@@ -1,0 +1,107 @@
+"""What a disclosure writes to the ledger: the entry, and a line for every respondent it included."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections import Counter, defaultdict
+from typing import Iterable
+
+from sqlalchemy.orm import sessionmaker
+
+from models import ledger
+from models.ledger import LedgerEntry, RespondentsDigest
+
+from .batch_writer import BatchWriter
+from .disclosures import DisclosedRow, Disclosure, _Plan
+
+log = logging.getLogger(__name__)
+
+
+class Recorder:
+    """Collects what went out while a payload is produced, then appends its ledger entry.
+
+    Respondents are written in batches as they go (so a million-row export stays in flat
+    memory), under a random batch key, by a writer thread once there is more than one batch;
+    the entry that closes the batch chains them in."""
+
+    BATCH = 20_000
+
+    def __init__(self, sessions: sessionmaker, d: Disclosure, action: str, fmt: str):
+        self.sessions, self.d, self.action, self.format = sessions, d, action, fmt
+        self.batch = secrets.token_hex(16)
+        self.payload = hashlib.sha256()
+        self.respondents = RespondentsDigest()
+        # Counted per plan and per distinct list of fields sent, and expanded once at the end.
+        self._plans: Counter[_Plan] = Counter()
+        self._field_lists: set[str] = set()
+        self._pending: list[dict] = []
+        self._writer: BatchWriter | None = None
+
+    def data(self, chunk: bytes) -> bytes:
+        self.payload.update(chunk)
+        return chunk
+
+    def respondent(self, row: DisclosedRow) -> None:
+        names = ",".join(row.answers)
+        self._field_lists.add(names)
+        self._plans[row.plan] += 1
+        self.respondents.add(row.public_id, names)
+        self._pending.append((row.id, row.public_id, names))
+        if len(self._pending) >= self.BATCH:
+            if self._writer is None:
+                with self.sessions() as session:
+                    engine = session.get_bind()
+                self._writer = BatchWriter(engine, lambda connection, lines: ledger.insert_respondents(
+                    connection, self.batch, lines))
+            self._writer.put(self._pending)
+            self._pending = []
+
+    def dropped(self, row: DisclosedRow) -> None:
+        self._plans[row.plan] += 1
+
+    def _finish_lines(self) -> None:
+        if self._writer is not None:
+            if self._pending:
+                self._writer.put(self._pending)
+            self._writer.close()
+        elif self._pending:
+            with self.sessions.begin() as session:
+                ledger.insert_respondents(session.connection(), self.batch, self._pending)
+        self._pending = []
+
+    def close(self, note: str = "") -> LedgerEntry:
+        self._finish_lines()
+        sent = {name for names in self._field_lists for name in names.split(",") if name}
+        withheld: dict[str, Counter] = defaultdict(Counter)
+        for plan, count in self._plans.items():
+            for name, reason in plan.withheld.items():
+                withheld[name][reason.value] += count
+        order = [f.name for f in self.d.survey.fields]
+        entry = dict(
+            actor=self.d.actor, action=self.action, recipient=self.d.recipient.name, purpose=self.d.purpose,
+            purpose_relation=self.d.audience.purpose.value, survey=self.d.survey.slug, format=self.format,
+            fields=[name for name in order if name in sent],
+            withheld={name: dict(withheld[name]) for name in order if name in withheld},
+            respondent_count=self.respondents.count, respondents_digest=self.respondents.hexdigest(),
+            payload_digest=self.payload.hexdigest(), note=note, batch=self.batch)
+        return record(self.sessions, LedgerEntry(**entry))
+
+
+def record(sessions: sessionmaker, entry: LedgerEntry) -> LedgerEntry:
+    """Append in a transaction of its own."""
+    with sessions.begin() as session:
+        entry = ledger.append(session, entry)
+    log.info("ledger %s: %s of %s to %s for %s (%d respondents)", entry.seq, entry.action, entry.survey,
+             entry.recipient, entry.purpose, entry.respondent_count)
+    return entry
+
+
+def record_rows(sessions: sessionmaker, d: Disclosure, action: str, fmt: str, rows: Iterable[DisclosedRow],
+                payload: bytes) -> LedgerEntry:
+    """A payload already built from these rows (an API page): its entry and a line per respondent."""
+    recorder = Recorder(sessions, d, action, fmt)
+    for row in rows:
+        recorder.respondent(row)
+    recorder.data(payload)
+    return recorder.close()

@@ -1,0 +1,172 @@
+"""Use cases of a respondent's rights over their response: find, read, change consent, correct, erase; retention."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models import ledger
+from models.crypto import KeyRing, open_answers, seal_answers
+from models.response import ConsentEvent, Erasure, Response
+from models.submission import check_answers, shows_minor, split_by_class
+from models.survey import Survey
+from models.vocabulary import Classification
+
+from .auth import receipt_digest
+from .errors import InvalidSubmission, NotEligible, NotFound, UnknownReceipt
+from .notices import record_notice
+
+log = logging.getLogger(__name__)
+
+
+def find_by_receipt(session: Session, receipt: str | None) -> Response:
+    if not receipt or len(receipt) > 200:
+        raise UnknownReceipt("Send the receipt code you were given in the X-Receipt header.")
+    response = session.scalar(select(Response).where(Response.receipt_digest == receipt_digest(receipt)))
+    if response is None:
+        raise UnknownReceipt("That receipt code matches no response. It may be mistyped, or erased.")
+    return response
+
+
+@dataclass(frozen=True)
+class RespondentRecord:
+    survey: Survey
+    response: Response
+    answers: dict[str, Any]
+    disclosures: list[dict[str, Any]]
+
+
+def own_answers(ring: KeyRing, survey: Survey, response: Response) -> dict[str, Any]:
+    """What the respondent gave, decrypted for them alone, in the survey's order."""
+    pii, spi = open_answers(ring, survey.id, response.public_id, response.data_key, response.pii, response.spi)
+    given = {**response.non_pii, **pii, **spi}
+    return {field.name: given[field.name] for field in survey.fields if field.name in given}
+
+
+def respondent_record(session: Session, ring: KeyRing, response: Response) -> RespondentRecord:
+    """Everything the respondent gave, and every disclosure that included them."""
+    survey = session.get(Survey, response.survey_id)
+    return RespondentRecord(survey=survey, response=response, answers=own_answers(ring, survey, response),
+                            disclosures=ledger.disclosures_of(session, response.id, response.public_id))
+
+
+def change_consent(session: Session, response: Response, changes: dict[str, bool], *, source: str,
+                   notice_version: str, notice_text: str | None = None, actor: str = "respondent") -> dict[str, bool]:
+    """Apply a change of the respondent's choices; an event records what changed, when and under
+    which notice. Returns the changes that took effect (nothing when nothing changed)."""
+    effective = {key: value for key, value in changes.items() if getattr(response, key) != value}
+    if notice_text is not None:
+        record_notice(session, notice_version, notice_text)
+    if effective:
+        for key, value in effective.items():
+            setattr(response, key, value)
+        response.notice_version = notice_version
+        response.events.append(ConsentEvent(source=source, changes=effective, notice_version=notice_version,
+                                            actor=actor))
+        session.flush()
+        log.info("response %s: consent changed by %s: %s", response.public_id, actor, effective)
+    return effective
+
+
+ERASURE_REASONS = ("withdrawn", "minor", "retention", "staff")
+
+
+def erase(session: Session, response: Response, reason: str, actor: str) -> bool:
+    """Crypto-shred and delete one response: its data key goes with the row, so any copy of its
+    blobs is unreadable. What remains is that it happened — in erasures and the ledger — never what it held.
+
+    The row is deleted first, which takes the write lock: when two erasures of one response race
+    (a double-clicked withdrawal, a withdrawal during a retention purge), the second deletes
+    nothing and returns False instead of recording the erasure twice."""
+    assert reason in ERASURE_REASONS
+    public_id, survey_id = response.public_id, response.survey_id
+    deleted = session.execute(delete(Response).where(Response.id == response.id)).rowcount
+    if response in session:
+        session.expunge(response)
+    if not deleted:
+        return False
+    survey = session.get(Survey, survey_id)
+    session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason))
+    ledger.append_erasure(session, survey.slug, public_id, reason, actor)
+    session.flush()
+    log.info("response %s erased (%s) by %s", public_id, reason, actor)
+    return True
+
+
+def update_answers(session: Session, ring: KeyRing, response: Response, answers: Any, *, whole: bool,
+                   from_text: bool = False, actor: str = "respondent", today: date | None = None) -> None:
+    """Correct a response's answers with the same checks as a submission.
+
+    `whole` replaces every answer (the form sends them all); otherwise the given answers are
+    merged in and null removes one (the API's PATCH). Answers that now show a minor erase the
+    response: the service does not keep what it knows to be a minor's data."""
+    survey = session.get(Survey, response.survey_id)
+    if not isinstance(answers, dict):
+        raise InvalidSubmission("Send the answers as an object keyed by field name.",
+                                {"answers": ["Expected an object."]})
+    if whole:
+        merged = answers
+    else:
+        merged = {**own_answers(ring, survey, response), **answers}
+        merged = {name: value for name, value in merged.items() if value is not None}
+    clean, errors = check_answers(survey.fields, merged, from_text=from_text)
+    if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
+        erase(session, response, "minor", actor)
+        raise NotEligible(f"This survey is for people aged {survey.min_age} or over, so your response has been "
+                          "erased.")
+    if errors:
+        raise InvalidSubmission("Some answers need attention.", errors)
+    parts = split_by_class(survey.fields, clean)
+    # Under a fresh data key: an old blob left in the write-ahead log or a free page opens under
+    # nothing that remains (the caller clears that residue too, once this commits).
+    sealed = seal_answers(ring, survey.id, response.public_id, parts[Classification.PII], parts[Classification.SPI])
+    response.non_pii, response.pii, response.spi = parts[Classification.NON_PII], sealed.pii, sealed.spi
+    response.data_key = sealed.data_key
+    session.flush()
+    log.info("response %s corrected by %s", response.public_id, actor)
+
+
+def expired_responses(session: Session, now: datetime | None = None, batch: int = 1000) -> list[Response]:
+    """Responses past their survey's retention period, oldest first, one batch at a time."""
+    now = now or datetime.now(timezone.utc)
+    expired: list[Response] = []
+    for survey in session.scalars(select(Survey)):
+        cutoff = now - timedelta(days=survey.retention_days)
+        expired += session.scalars(select(Response).where(Response.survey_id == survey.id,
+                                                          Response.submitted_at < cutoff)
+                                   .order_by(Response.id).limit(batch - len(expired)))
+        if len(expired) >= batch:
+            break
+    return expired
+
+
+PUBLIC_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def find_by_public_id(session: Session, public_id: str) -> Response:
+    public_id = public_id.strip()
+    response = session.scalar(select(Response).where(Response.public_id == public_id)) \
+        if PUBLIC_ID.match(public_id) else None
+    if response is None:
+        raise NotFound("No response has that id; it may already be erased.")
+    return response
+
+
+def clear_residue(session: Session) -> None:
+    """After an erasure or a correction commits: SQLite's secure_delete has zeroed the freed space in
+    the database file, but the write-ahead log still holds earlier copies of the pages until it is checkpointed.
+    Checkpoint and truncate it now — best effort: a truncating checkpoint waits for every reader,
+    so it gets a quarter second; with a long export running it happens at a later checkpoint."""
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection()
+        connection.exec_driver_sql("PRAGMA busy_timeout = 250")
+        try:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.exec_driver_sql("PRAGMA busy_timeout = 30000")
+        session.commit()

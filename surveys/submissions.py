@@ -1,0 +1,197 @@
+"""Use cases of submitting: the consent step, a response stored whole or not at all, and a web form counted once."""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.crypto import CryptoError, KeyRing, open_sealed, seal, seal_answers
+from models.respondent_access import SubmissionToken
+from models.response import ConsentEvent, Response
+from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
+from models.survey import Survey
+from models.vocabulary import Classification
+
+from .auth import digest, new_receipt
+from .errors import AlreadySubmitted, InvalidSubmission, NotEligible
+from .notices import record_notice
+from .snapshots import SurveySnapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Request metadata, non-PII under the terms; the address arrives already truncated."""
+    ip: str | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+
+
+def describe_client(remote_addr: str | None, user_agent: str | None, referrer: str | None,
+                    truncate_ip: bool = True) -> ClientInfo:
+    return ClientInfo(ip=_truncate_ip(remote_addr) if truncate_ip else remote_addr,
+                      user_agent=(user_agent or None) and user_agent[:300],
+                      referrer=_strip_query(referrer))
+
+
+def _truncate_ip(addr: str | None) -> str | None:
+    try:
+        ip = ipaddress.ip_address(addr or "")
+    except ValueError:
+        return None
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def _strip_query(url: str | None) -> str | None:
+    """Query strings and fragments can carry identifiers; keep where the visitor came from, not who."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:500] or None
+
+
+def accept_consent(survey: Survey | SurveySnapshot, consent: Any, gpc: bool = False) -> Consent:
+    """The consent step on its own: age first (403), then the form of the choices (422)."""
+    if not isinstance(consent, dict) or consent.get("age_confirmed") is not True:
+        raise NotEligible(f"This survey is for people aged {survey.min_age} or over, "
+                          "and taking part needs you to confirm that.")
+    choices, errors = check_consent(consent, gpc=gpc)
+    if errors:
+        raise InvalidSubmission("Some consent choices need attention.", errors)
+    return choices
+
+
+@dataclass(frozen=True)
+class Submitted:
+    public_id: str
+    receipt: str
+    response_id: int
+    #: The three choices as stored.
+    consent: dict[str, bool]
+    #: A Global Privacy Control signal came with it and set the third-party opt-out.
+    gpc: bool = False
+
+
+# Built once: a statement made per request (values() with every column) cost more than the crypto.
+_INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
+_INSERT_CONSENT = insert(ConsentEvent.__table__)
+
+
+def submit(session: Session, ring: KeyRing, survey: Survey | SurveySnapshot, answers: Any, consent: Any, *,
+           source: str, notice: Any, client: ClientInfo = ClientInfo(), gpc: bool = False,
+           from_text: bool = False, today: date | None = None) -> Submitted:
+    """Store one response, or nothing at all.
+
+    `from_text` says the answers are form input still to be parsed; the JSON API
+    sends typed values. Both go through the same checks in models.submission.
+    """
+    try:
+        choices, errors = accept_consent(survey, consent, gpc=gpc), {}
+    except InvalidSubmission as exc:  # reported together with the answers' problems
+        choices, errors = None, dict(exc.errors)
+    clean, answer_errors = check_answers(survey.fields, answers, from_text=from_text)
+    errors.update(answer_errors)
+    # A minor is refused before any other problem is reported: nothing of theirs is to be kept.
+    if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
+        raise NotEligible(f"This survey is for people aged {survey.min_age} or over.")
+    if errors or choices is None:
+        raise InvalidSubmission("Some answers need attention.", errors)
+    record_notice(session, notice.version, notice.text)
+    notice_version = notice.version
+    _serialise_submissions(session)
+    parts = split_by_class(survey.fields, clean)
+    public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
+    sealed = seal_answers(ring, survey.id, public_id, parts[Classification.PII], parts[Classification.SPI])
+    receipt, digest = new_receipt()
+    # Two plain inserts: the unit of work would cost more than everything else here together.
+    connection = session.connection()  # Core statements: the ORM has nothing to add to them
+    response_id = connection.execute(_INSERT_RESPONSE, dict(
+        public_id=public_id, survey_id=survey.id, receipt_digest=digest,
+        non_pii=parts[Classification.NON_PII], pii=sealed.pii, spi=sealed.spi, data_key=sealed.data_key,
+        notice_version=notice_version, client_ip=client.ip, user_agent=client.user_agent,
+        referrer=client.referrer, **choices.choices)).scalar_one()
+    connection.execute(_INSERT_CONSENT, dict(
+        response_id=response_id, source=source, changes=choices.choices, notice_version=notice_version,
+        note="Opt-out request honored: the browser sent a Global Privacy Control signal." if gpc else "", gpc=gpc))
+    log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
+    return Submitted(public_id=public_id, receipt=receipt, response_id=response_id, consent=choices.choices, gpc=gpc)
+
+
+def _serialise_submissions(session: Session) -> None:
+    """Responses must become visible in id order, or a reader paging by id could pass over an
+    id whose transaction commits late. SQLite has one writer at a time already; on PostgreSQL a
+    transaction-scoped advisory lock makes inserts take ids and commit one after another."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7101)"))
+
+
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _receipt_key(token: str) -> bytes:
+    return hashlib.sha256(b"surveys/v1|receipt-key|" + token.encode()).digest()
+
+
+_INSERT_TOKEN = insert(SubmissionToken.__table__)
+
+
+def submit_once(session: Session, ring: KeyRing, survey: Any, answers: Any, consent: Any, token: str,
+                **options: Any) -> Submitted:
+    """A web form's submission: the response and the token it consumes, in one transaction."""
+    submitted = submit(session, ring, survey, answers, consent, **options)
+    consume(session, token, submitted.response_id, submitted.receipt)
+    return submitted
+
+
+def consume(session: Session, token: str, response_id: int, receipt: str) -> None:
+    """Take the token in the transaction that stores the response. A second use waits for the
+    first transaction and then fails on the unique digest: AlreadySubmitted, and the caller's
+    transaction (with its response) is rolled back."""
+    token_digest = digest(token)
+    try:
+        session.execute(_INSERT_TOKEN, dict(
+            digest=token_digest, response_id=response_id, created_at=utcnow(),
+            sealed_receipt=seal(_receipt_key(token), receipt.encode(), token_digest.encode())))
+    except IntegrityError:
+        raise AlreadySubmitted("These answers were already received; they are stored once.") from None
+
+
+def receipt_once(session: Session, token: object) -> str | None:
+    """The receipt code of the response this token stored, the first time it is asked for; None after."""
+    if not isinstance(token, str) or not token:
+        return None
+    token_digest = digest(token)
+    sealed = session.scalar(select(SubmissionToken.sealed_receipt).where(SubmissionToken.digest == token_digest))
+    if sealed is None:
+        return None
+    cleared = session.execute(update(SubmissionToken).where(SubmissionToken.digest == token_digest,
+                                                            SubmissionToken.sealed_receipt.is_not(None))
+                              .values(sealed_receipt=None)).rowcount
+    if not cleared:  # shown by a request that came a moment earlier
+        return None
+    try:
+        return open_sealed(_receipt_key(token), sealed, token_digest.encode()).decode()
+    except CryptoError:
+        return None
+
+
+def purge_submission_tokens(session: Session, now: datetime | None = None, keep: timedelta = timedelta(days=1)) -> int:
+    """Tokens outlive the form's CSRF token (four hours) by a margin; a receipt never shown goes with them."""
+    cutoff = (now or utcnow()) - keep
+    return session.execute(delete(SubmissionToken).where(SubmissionToken.created_at < cutoff)).rowcount
