@@ -2,8 +2,7 @@
 from flask import Flask
 
 from models.crypto import KeyRingError
-from surveys import (api, benchmark, cli, db, http_errors, inputs, keys, ratelimit, researcher, respond, security,
-                     signin)
+from surveys import api, benchmark, cli, db, http_errors, inputs, keys, ratelimit, researcher, respond, security, signin
 from surveys.config import ConfigurationError, instance_path, load_config, refuse_to_start, require_secrets
 
 

@@ -21,9 +21,9 @@ from models.text import MESSAGES, storable, text_problem
 
 from . import accounts, catalogue, db, errors, notices, recipients, rights, rotation, submissions
 from .keys import keyring
-from .notice import SHIPPED as SHIPPED_NOTICE
-from .notice import current_notice
+from .notices import SHIPPED as SHIPPED_NOTICE
 from .signin import passwords
+from .web import current_notice
 
 DEMO_SURVEY = Path(__file__).parent / "demo_survey.yaml"
 

@@ -23,7 +23,6 @@ from models.vocabulary import Classification, RecipientKind
 
 from .errors import Forbidden
 
-
 DROP_WITHHELD = "drop"    # leave out respondents with anything withheld
 BLANK_WITHHELD = "blank"  # leave withheld cells empty
 

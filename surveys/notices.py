@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import difflib
 import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -10,6 +13,29 @@ from sqlalchemy.orm import Session
 
 from models.response import NoticeVersion
 
+#: The notice shipped with the service; `init` copies it into the instance folder.
+SHIPPED = Path(__file__).parent / "notice" / "privacy-notice.md"
+
+
+@dataclass(frozen=True)
+class Notice:
+    version: str
+    text: str
+
+
+def read_notice(path: Path) -> Notice:
+    stat = path.stat()
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read(path: Path, _mtime: int, _size: int) -> Notice:
+    """Read again only when the file changes."""
+    first, _, rest = path.read_text(encoding="utf-8").partition("\n")
+    key, _, version = first.partition(":")
+    if key.strip().lower() != "version" or not version.strip():
+        raise ValueError(f"{path}: the first line must be 'version: <version>'")
+    return Notice(version=version.strip()[:32], text=rest.strip())
 
 
 _recorded_notices: "weakref.WeakKeyDictionary[Engine, set[str]]" = weakref.WeakKeyDictionary()

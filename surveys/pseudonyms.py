@@ -8,8 +8,10 @@ from typing import Callable
 from models.crypto import KeyRing
 from models.recipient import Recipient
 
-from .recipients import pseudonym_key_aad
 
+def pseudonym_key_aad(name: str) -> bytes:
+    """Binds a recipient's wrapped pseudonym key to its name."""
+    return f"surveys/v1|pseudonym-key|{name}".encode()
 
 
 def respondent_key(ring: KeyRing, recipient: Recipient) -> Callable[[str], str]:

@@ -18,6 +18,7 @@ from models.text import printable
 
 from .auth import digest, new_token
 from .errors import Conflict, Forbidden, InvalidSubmission, NotFound
+from .pseudonyms import pseudonym_key_aad
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,6 @@ def get_recipient(session: Session, recipient_id: int) -> Recipient:
     if recipient is None:
         raise NotFound("There is no such recipient.")
     return recipient
-
-
-def pseudonym_key_aad(name: str) -> bytes:
-    return f"surveys/v1|pseudonym-key|{name}".encode()
 
 
 def create_recipient(session: Session, ring: KeyRing, name: str, purposes: list[str],
@@ -136,12 +133,3 @@ def recipient_for_token(session: Session, bearer: str) -> Recipient | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
     return token.recipient
-
-
-def rewrap_pseudonym_keys(session: Session, ring: KeyRing) -> int:
-    """Recipients' pseudonym keys under the ring's current key; pseudonyms stay the same."""
-    recipients = list(session.scalars(select(Recipient).where(Recipient.pseudonym_key.is_not(None))))
-    for recipient in recipients:
-        recipient.pseudonym_key = ring.rewrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name))
-    session.flush()
-    return len(recipients)

@@ -14,8 +14,6 @@ from models.survey import Survey
 
 from .pseudonyms import respondent_key
 
-
-
 NARROWING = (("opt_out_third_party", True), ("opt_out_other_purposes", True), ("spi_disclosure", False))
 
 

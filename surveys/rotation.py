@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import keyring_file
 from models.crypto import KeyRing, data_key_aad
+from models.recipient import Recipient
 from models.response import Response
 
-from .recipients import rewrap_pseudonym_keys
+from .pseudonyms import pseudonym_key_aad
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +69,12 @@ def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: 
     result = session.execute(update(table).where(table.c.id == bindparam("row"))
                              .values(data_key=bindparam("wrapped")), changed)
     return rows[-1].id, result.rowcount if result.rowcount >= 0 else len(changed)
+
+
+def rewrap_pseudonym_keys(session: Session, ring: KeyRing) -> int:
+    """Recipients' pseudonym keys under the ring's current key; pseudonyms stay the same."""
+    recipients = list(session.scalars(select(Recipient).where(Recipient.pseudonym_key.is_not(None))))
+    for recipient in recipients:
+        recipient.pseudonym_key = ring.rewrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name))
+    session.flush()
+    return len(recipients)

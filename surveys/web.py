@@ -1,7 +1,11 @@
-"""Request details both surfaces read the same way."""
+"""What both respondent surfaces read from the request and the app the same way: the client, the GPC
+signal, the notice in force, a receipt's issuer."""
+from pathlib import Path
+
 from flask import current_app, request, url_for
 
 from .consent_receipts import Issuer
+from .notices import SHIPPED, Notice, read_notice
 from .submissions import ClientInfo, describe_client
 
 
@@ -21,3 +25,11 @@ def receipt_issuer() -> Issuer:
                   controller_contact=current_app.config["CONTROLLER_CONTACT"] or notice_url,
                   notice_url=notice_url, self_service_url=url_for("respond.me", _external=True),
                   api_url=url_for("api.delete_me", _external=True))
+
+
+def current_notice() -> Notice:
+    """The notice configured, else the instance's copy, else the one shipped."""
+    configured = current_app.config.get("PRIVACY_NOTICE_FILE")
+    in_instance = Path(current_app.instance_path) / "privacy-notice.md"
+    path = Path(configured) if configured else in_instance if in_instance.is_file() else SHIPPED
+    return read_notice(path)

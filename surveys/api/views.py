@@ -6,10 +6,9 @@ from .. import catalogue, db, errors, rights, submissions
 from ..consent_receipts import consent_receipt
 from ..inputs import json_body
 from ..keys import keyring
-from ..notice import current_notice
 from ..ratelimit import limiter, per_address
 from ..security import csrf
-from ..web import client_info, gpc_signal, receipt_issuer
+from ..web import client_info, current_notice, gpc_signal, receipt_issuer
 from . import bp, openapi, serializers
 
 csrf.exempt(bp)

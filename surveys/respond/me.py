@@ -13,12 +13,19 @@ from .. import db, errors, notices, rights, self_service
 from ..api import serializers
 from ..consent_receipts import consent_receipt
 from ..keys import keyring
-from ..notice import current_notice
 from ..ratelimit import limiter
-from ..web import gpc_signal, receipt_issuer
+from ..web import current_notice, gpc_signal, receipt_issuer
 from . import bp
-from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
-                    typed_answers)
+from .forms import (
+    PREFIX,
+    ConsentChangeForm,
+    ReceiptForm,
+    WithdrawForm,
+    answers_form,
+    as_form_text,
+    show_errors,
+    typed_answers,
+)
 
 CHOICES = ("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure")
 

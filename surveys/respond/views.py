@@ -4,9 +4,8 @@ from models.submission import CONSENT_KEYS
 
 from .. import catalogue, db, errors, submissions
 from ..keys import keyring
-from ..notice import current_notice
 from ..ratelimit import limiter, per_address
-from ..web import client_info, gpc_signal
+from ..web import client_info, current_notice, gpc_signal
 from . import bp
 from .forms import ConsentForm, answers_form, show_errors, typed_answers
 

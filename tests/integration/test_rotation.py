@@ -10,7 +10,7 @@ from app import create_app
 from models.crypto import KeyRing, open_answers
 from models.recipient import Recipient
 from models.response import Response
-from surveys.recipients import pseudonym_key_aad
+from surveys.pseudonyms import pseudonym_key_aad
 
 DEMO = "wellbeing-demo"
 ROUNDS = 8

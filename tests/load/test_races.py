@@ -12,7 +12,7 @@ from models.crypto import KeyRing
 from models.recipient import INTERNAL, Recipient
 from surveys import catalogue, db, disclosures, submissions
 from surveys.exports import export_stream
-from surveys.notice import Notice
+from surveys.notices import Notice
 from tests.web.test_export import SURVEY
 
 
