@@ -4,12 +4,13 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, intpk, timestamp
+from .vocabulary import StaffRole, sql_in
 
 
 class Account(Base):
     """A staff member: admin or researcher."""
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'researcher')", name="role_known"),)
+    __table_args__ = (CheckConstraint(sql_in("role", StaffRole), name="role_known"),)
 
     id: Mapped[intpk]
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -24,7 +25,7 @@ class Account(Base):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == StaffRole.ADMIN.value
 
 
 class StaffSession(Base):

@@ -12,15 +12,14 @@ from typing import Any, Iterable
 
 import yaml
 
-from .submission import SAFE_INTEGER
+from .submission import SAFE_INTEGER, is_whole
 from .text import MESSAGES, bad_text, printable
-from .vocabulary import Classification, FieldType, Role, SurveyStatus
+from .vocabulary import MIN_AGE, RETENTION_DAYS, Classification, FieldType, Role, SurveyStatus
 
 SLUG = re.compile(r"^[a-z0-9-]+$")
 PURPOSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _LONG_DIGITS = re.compile(r"^[+-]?[0-9_]+$")  # an integer the reader kept as text (see _construct_int)
-MIN_AGE_FLOOR = 18
 MAX_FIELDS = 200
 MAX_CHOICES = 100
 
@@ -52,8 +51,8 @@ class SurveySpec:
     fields: tuple[FieldSpec, ...]
     purpose_description: str = ""
     description: str = ""
-    min_age: int = 18
-    retention_days: int = 3650
+    min_age: int = MIN_AGE
+    retention_days: int = RETENTION_DAYS
     status: SurveyStatus = SurveyStatus.OPEN
 
 
@@ -221,10 +220,6 @@ def _line(container: Any, key: Any) -> int | None:
     return None
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -264,8 +259,8 @@ class _Checker:
     def integer(self, mapping: dict, key: str, where: str, default: int, low: int, high: int,
                 why_low: str = "") -> int:
         value = mapping.get(key, default)
-        if not _is_int(value) or not low <= value <= high:
-            hint = f" ({why_low})" if why_low and _is_int(value) and value < low else ""
+        if not is_whole(value) or not low <= value <= high:
+            hint = f" ({why_low})" if why_low and is_whole(value) and value < low else ""
             self.add(f"{where}{key}", f"must be a whole number from {low} to {high}{hint}", _line(mapping, key))
             return default
         return value
@@ -297,9 +292,9 @@ class _Checker:
                             pattern_hint="must be a short key: lower-case letters, digits, - and _")
         purpose_description = self.text(data, "purpose_description", "", required=False, max_len=2000)
         description = self.text(data, "description", "", required=False, max_len=5000)
-        min_age = self.integer(data, "min_age", "", 18, MIN_AGE_FLOOR, 120,
+        min_age = self.integer(data, "min_age", "", MIN_AGE, MIN_AGE, 120,
                                why_low="the service does not collect data from minors")
-        retention_days = self.integer(data, "retention_days", "", 3650, 1, 36500)
+        retention_days = self.integer(data, "retention_days", "", RETENTION_DAYS, 1, 36500)
         status = self.enum(data, "status", "", SurveyStatus, required=False) or SurveyStatus.OPEN
         fields = self.fields(data)
         if self.problems:
@@ -418,7 +413,7 @@ class _Checker:
 
     def bound(self, value: Any, ftype: FieldType, where: str, line: int | None) -> Any:
         # Whole bounds keep the answers' own limit (±SAFE_INTEGER), so a bound is exact wherever it is read.
-        whole = _is_int(value) and -SAFE_INTEGER <= value <= SAFE_INTEGER
+        whole = is_whole(value) and -SAFE_INTEGER <= value <= SAFE_INTEGER
         if ftype is FieldType.INTEGER and whole:
             return value
         if ftype is FieldType.NUMBER and (whole or isinstance(value, float) and math.isfinite(value)):
@@ -432,7 +427,7 @@ class _Checker:
                 except ValueError:
                     pass
         whole_range = f"a whole number from {-SAFE_INTEGER} to {SAFE_INTEGER}"
-        said_whole = _is_int(value) or isinstance(value, str) and _LONG_DIGITS.match(value)
+        said_whole = is_whole(value) or isinstance(value, str) and _LONG_DIGITS.match(value)
         expected = {FieldType.INTEGER: whole_range,
                     FieldType.NUMBER: whole_range if said_whole else "a finite number",
                     FieldType.DATE: "a date as YYYY-MM-DD"}[ftype]

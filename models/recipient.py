@@ -5,8 +5,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, intpk, timestamp
 from .survey import Survey
+from .vocabulary import RecipientKind, sql_in
 
-INTERNAL = "internal"
+INTERNAL = RecipientKind.INTERNAL.value
 
 recipient_surveys = Table(
     "recipient_surveys", Base.metadata,
@@ -18,7 +19,7 @@ recipient_surveys = Table(
 class Recipient(Base):
     """Who may receive disclosures: `internal` (the company's own staff) or a registered third party."""
     __tablename__ = "recipients"
-    __table_args__ = (CheckConstraint("kind IN ('internal', 'third_party')", name="kind_known"),)
+    __table_args__ = (CheckConstraint(sql_in("kind", RecipientKind), name="kind_known"),)
 
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -36,6 +37,10 @@ class Recipient(Base):
     @property
     def is_internal(self) -> bool:
         return self.kind == INTERNAL
+
+    def shares(self, survey: Survey) -> bool:
+        """Staff see every survey; a third party only those shared with it."""
+        return self.is_internal or survey in self.surveys
 
     @property
     def purpose_names(self) -> list[str]:

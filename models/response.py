@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, intpk, timestamp, utcnow
+from .vocabulary import CONSENT_CHOICES
 
 
 class Response(Base):
@@ -55,11 +56,7 @@ class Response(Base):
 
     @property
     def consent(self) -> dict[str, bool]:
-        return {
-            "opt_out_third_party": self.opt_out_third_party,
-            "opt_out_other_purposes": self.opt_out_other_purposes,
-            "spi_disclosure": self.spi_disclosure,
-        }
+        return {key: getattr(self, key) for key in CONSENT_CHOICES}
 
 
 class ConsentEvent(Base):

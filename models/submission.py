@@ -35,7 +35,8 @@ class AnswerError(ValueError):
     """One answer does not fit its field; the message is for the respondent."""
 
 
-def _is_int(value: Any) -> bool:
+def is_whole(value: Any) -> bool:
+    """An integer, and not a bool (which Python counts as one)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -84,7 +85,7 @@ def clean_value(field: FieldLike, value: Any) -> Any:
             raise AnswerError("Enter an email address like name@example.org.")
         return value
     if ftype is FieldType.INTEGER:
-        if not _is_int(value):
+        if not is_whole(value):
             raise AnswerError("Enter a whole number.")
         _in_range(field, value, "a number")
         _safe(field, value, "a whole number")
@@ -92,10 +93,10 @@ def clean_value(field: FieldLike, value: Any) -> Any:
     if ftype is FieldType.NUMBER:
         # json.loads gives NaN, Infinity and 1e400 as non-finite floats; whole numbers keep their
         # own bound, since a float past 2**53 is understood to be approximate and an int is not.
-        if not (_is_int(value) or isinstance(value, float) and math.isfinite(value)):
+        if not (is_whole(value) or isinstance(value, float) and math.isfinite(value)):
             raise AnswerError("Enter a number.")
         _in_range(field, value, "a number")
-        if _is_int(value):
+        if is_whole(value):
             _safe(field, value, "a number")
         return value
     if ftype is FieldType.DATE:
@@ -257,7 +258,7 @@ def check_consent_change(raw: Any) -> tuple[dict[str, bool], dict[str, list[str]
     errors, changes = {}, {}
     for key, value in raw.items():
         if key not in CONSENT_CHOICES:
-            errors[str(key)] = ["Only opt_out_third_party, opt_out_other_purposes and spi_disclosure can change."]
+            errors[str(key)] = [f"Only {', '.join(CONSENT_CHOICES)} can change."]
         elif not isinstance(value, bool):
             errors[key] = ["Must be true or false."]
         else:

@@ -5,15 +5,15 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, intpk, short_text, timestamp, utcnow
-from .vocabulary import SurveyStatus
+from .vocabulary import MIN_AGE, RETENTION_DAYS, Classification, SurveyStatus, sql_in
 
 
 class Survey(Base):
     __tablename__ = "surveys"
     __table_args__ = (
-        CheckConstraint("min_age >= 18", name="adults_only"),
+        CheckConstraint(f"min_age >= {MIN_AGE}", name="adults_only"),
         CheckConstraint("retention_days > 0", name="retention_positive"),
-        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint(sql_in("status", SurveyStatus), name="status_known"),
     )
 
     id: Mapped[intpk]
@@ -24,8 +24,8 @@ class Survey(Base):
     purpose: Mapped[str] = mapped_column(String(64))
     purpose_description: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    min_age: Mapped[int] = mapped_column(Integer, default=18)
-    retention_days: Mapped[int] = mapped_column(Integer, default=3650)
+    min_age: Mapped[int] = mapped_column(Integer, default=MIN_AGE)
+    retention_days: Mapped[int] = mapped_column(Integer, default=RETENTION_DAYS)
     status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.OPEN.value)
     created_at: Mapped[timestamp]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -43,7 +43,7 @@ class Field(Base):
     __tablename__ = "fields"
     __table_args__ = (
         UniqueConstraint("survey_id", "name"),
-        CheckConstraint("classification IN ('non_pii', 'pii', 'spi')", name="classification_known"),
+        CheckConstraint(sql_in("classification", Classification), name="classification_known"),
     )
 
     id: Mapped[intpk]

@@ -59,3 +59,32 @@ CONSENT_CHOICES = {
     "opt_out_other_purposes": False,
     "spi_disclosure": False,
 }
+
+#: The value of each choice that discloses less than the other: a change to it narrows consent.
+NARROWING = {"opt_out_third_party": True, "opt_out_other_purposes": True, "spi_disclosure": False}
+
+#: The terms admit no minors: a survey may ask for an older minimum age, never a younger one.
+MIN_AGE = 18
+#: How long answers are kept unless a survey says otherwise: ten years.
+RETENTION_DAYS = 3650
+
+
+class ErasureReason(str, enum.Enum):
+    WITHDRAWN = "withdrawn"   # the respondent withdrew
+    MINOR = "minor"           # found to be from a minor
+    RETENTION = "retention"   # past the survey's retention period
+    STAFF = "staff"           # a deletion request handled by staff
+
+
+#: The reasons staff give when they erase a response by hand.
+STAFF_ERASURE_REASONS = (ErasureReason.MINOR, ErasureReason.STAFF)
+
+
+class StaffRole(str, enum.Enum):
+    ADMIN = "admin"
+    RESEARCHER = "researcher"
+
+
+def sql_in(column: str, kind: type[enum.Enum]) -> str:
+    """A CHECK constraint's condition admitting exactly an enum's values."""
+    return f"{column} IN ({', '.join(repr(member.value) for member in kind)})"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -10,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from models.account import Account, LoginAttempt, StaffSession
 from models.base import utcnow
+from models.submission import EMAIL
 from models.text import storable
+from models.vocabulary import StaffRole
 
 from .auth import Passwords, digest, new_session_token, still_live
 from .errors import Conflict, InvalidSubmission, LoginFailed, LoginThrottled
@@ -18,7 +19,6 @@ from .errors import Conflict, InvalidSubmission, LoginFailed, LoginThrottled
 log = logging.getLogger(__name__)
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 MIN_PASSWORD = 12
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -31,8 +31,8 @@ def create_account(session: Session, passwords: Passwords, email: str, role: str
     errors = {}
     if not EMAIL.match(email) or not storable(email):
         errors["email"] = ["Enter an email address."]
-    if role not in ("admin", "researcher"):
-        errors["role"] = ["Choose admin or researcher."]
+    if role not in {r.value for r in StaffRole}:
+        errors["role"] = [f"Choose {' or '.join(r.value for r in StaffRole)}."]
     if len(password) < MIN_PASSWORD:
         errors["password"] = [f"Use at least {MIN_PASSWORD} characters."]
     if errors:

@@ -18,6 +18,7 @@ from models.response import Response
 from models.schema import migrate
 from models.survey import Survey
 from models.text import MESSAGES, storable, text_problem
+from models.vocabulary import STAFF_ERASURE_REASONS, ErasureReason, StaffRole
 
 from . import accounts, catalogue, db, errors, notices, recipients, rights, rotation, submissions
 from .keys import keyring
@@ -128,7 +129,7 @@ users_group = AppGroup("users", help="Staff accounts.")
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "researcher"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in StaffRole]), required=True)
 @click.option("--spi-access", is_flag=True, help="Cleared to see sensitive answers.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email: str, role: str, spi_access: bool, password_stdin: bool):
@@ -200,7 +201,8 @@ def purge_command():
         expired = rights.expired_responses(session)
         if not expired:
             break
-        total += sum(rights.erase(session, response, "retention", "system:retention") for response in expired)
+        total += sum(rights.erase(session, response, ErasureReason.RETENTION, "system:retention")
+                     for response in expired)
         session.commit()
     submissions.purge_submission_tokens(session)  # and any receipt never shown with them
     session.commit()
@@ -213,7 +215,7 @@ responses_group = AppGroup("responses", help="Single responses, by their public 
 
 @responses_group.command("erase")
 @click.argument("public_id")
-@click.option("--reason", type=click.Choice(["minor", "staff"]), required=True,
+@click.option("--reason", type=click.Choice([r.value for r in STAFF_ERASURE_REASONS]), required=True,
               help="minor: found to be from a minor; staff: a deletion request handled by staff.")
 @click.option("--actor", required=True, help="Who acts (your email), for the ledger.")
 def erase_command(public_id: str, reason: str, actor: str):

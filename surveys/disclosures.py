@@ -19,7 +19,7 @@ from models.disclosure import Audience, ConsentState, Decision, Withheld, decide
 from models.recipient import Recipient
 from models.response import Erasure, Response
 from models.survey import Survey
-from models.vocabulary import Classification, RecipientKind
+from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason, RecipientKind
 
 from .errors import Forbidden
 
@@ -39,7 +39,7 @@ class Disclosure:
 
 def prepare(survey: Survey, recipient: Recipient, purpose: str, actor: str, spi_clearance: bool = False) -> Disclosure:
     """Check that this recipient may receive this survey for this purpose; Forbidden if not."""
-    if not recipient.is_internal and survey not in recipient.surveys:
+    if not recipient.shares(survey):
         raise Forbidden(f"The survey {survey.slug!r} is not shared with {recipient.name}.")
     if purpose != survey.purpose and purpose not in recipient.purpose_names:
         raise Forbidden(f"{purpose!r} is neither the survey's own purpose nor one registered for {recipient.name}.")
@@ -49,9 +49,13 @@ def prepare(survey: Survey, recipient: Recipient, purpose: str, actor: str, spi_
     return Disclosure(survey, recipient, purpose, actor, Audience.of(kind, survey.purpose, purpose, spi_clearance))
 
 
+#: The consent columns, in CONSENT_CHOICES' order: a row's flags are read as one tuple in that order.
+_CHOICE_COLUMNS = tuple(Response.__table__.c[key] for key in CONSENT_CHOICES)
+
+
 @lru_cache(maxsize=256)
-def _decisions(audience: Audience, opt_tp: bool, opt_op: bool, spi: bool) -> dict[Classification, Decision]:
-    return decide_classes(audience, ConsentState(opt_tp, opt_op, spi))
+def _decisions(audience: Audience, flags: tuple[bool, ...]) -> dict[Classification, Decision]:
+    return decide_classes(audience, ConsentState(**dict(zip(CONSENT_CHOICES, flags))))
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,8 +106,7 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
     plans: dict[tuple[bool, bool, bool], _Plan] = {}
     c = _RESPONSES
     # Table columns, not ORM entities: the rows stay plain tuples, which halves the cost of reading them.
-    query = (select(c.id, c.public_id, c.submitted_at, c.non_pii, c.pii, c.spi, c.data_key,
-                    c.opt_out_third_party, c.opt_out_other_purposes, c.spi_disclosure)
+    query = (select(c.id, c.public_id, c.submitted_at, c.non_pii, c.pii, c.spi, c.data_key, *_CHOICE_COLUMNS)
              .where(c.survey_id == d.survey.id, c.id > after_id).order_by(c.id))
     if since is not None:
         query = query.where(c.submitted_at >= since)
@@ -114,7 +117,7 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
             query.execution_options(yield_per=batch)):
         plan = plans.get(key := tuple(flags))
         if plan is None:
-            plan = plans[key] = _plan(fields, _decisions(d.audience, *key))
+            plan = plans[key] = _plan(fields, _decisions(d.audience, key))
         if plan.withheld and mode == DROP_WITHHELD:
             yield DisclosedRow(row_id, public_id, submitted_at, {}, plan, dropped=True)
             continue
@@ -147,11 +150,10 @@ class Preview:
     withheld: dict[str, dict[str, int]]
 
 
-def consent_groups(session: Session, survey: Survey) -> list[tuple[bool, bool, bool, int]]:
-    return [tuple(row) for row in session.execute(
-        select(Response.opt_out_third_party, Response.opt_out_other_purposes, Response.spi_disclosure,
-               func.count()).where(Response.survey_id == survey.id)
-        .group_by(Response.opt_out_third_party, Response.opt_out_other_purposes, Response.spi_disclosure))]
+def consent_groups(session: Session, survey: Survey) -> list[tuple[tuple[bool, ...], int]]:
+    """(the consent flags in CONSENT_CHOICES' order, how many responses hold them)."""
+    return [(tuple(flags), count) for *flags, count in session.execute(
+        select(*_CHOICE_COLUMNS, func.count()).where(Response.survey_id == survey.id).group_by(*_CHOICE_COLUMNS))]
 
 
 def preview(session: Session, d: Disclosure, mode: str) -> Preview:
@@ -160,14 +162,14 @@ def preview(session: Session, d: Disclosure, mode: str) -> Preview:
     fields = tuple((f.name, Classification(f.classification)) for f in d.survey.fields)
     withheld: dict[str, Counter] = defaultdict(Counter)
     total = going_out = 0
-    for opt_tp, opt_op, spi, count in consent_groups(session, d.survey):
-        plan = _plan(fields, _decisions(d.audience, opt_tp, opt_op, spi))
+    for flags, count in consent_groups(session, d.survey):
+        plan = _plan(fields, _decisions(d.audience, flags))
         total += count
         for name, reason in plan.withheld.items():
             withheld[name][reason.explanation] += count
         if not (plan.withheld and mode == DROP_WITHHELD):
             going_out += count
     withdrawn = session.scalar(select(func.count()).select_from(Erasure).where(
-        Erasure.survey_id == d.survey.id, Erasure.reason == "withdrawn"))
+        Erasure.survey_id == d.survey.id, Erasure.reason == ErasureReason.WITHDRAWN.value))
     return Preview(total=total, going_out=going_out, withdrawn=withdrawn, dropped=total - going_out,
                    withheld={name: dict(withheld[name]) for name, _ in fields if name in withheld})

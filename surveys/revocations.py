@@ -11,10 +11,9 @@ from models.crypto import KeyRing
 from models.recipient import Recipient
 from models.response import ConsentEvent, Erasure, Response
 from models.survey import Survey
+from models.vocabulary import NARROWING
 
 from .pseudonyms import respondent_key
-
-NARROWING = (("opt_out_third_party", True), ("opt_out_other_purposes", True), ("spi_disclosure", False))
 
 
 def revocations(session: Session, ring: KeyRing, survey: Survey, recipient: Recipient,
@@ -32,6 +31,6 @@ def revocations(session: Session, ring: KeyRing, survey: Survey, recipient: Reci
         erased, changed = erased.where(Erasure.at >= since), changed.where(ConsentEvent.at >= since)
     found = [(at, public_id, "withdrawn") for public_id, at in session.execute(erased)]
     found += [(at, public_id, "narrowed") for public_id, at, changes in session.execute(changed)
-              if any(changes.get(key) is value for key, value in NARROWING)]
+              if any(changes.get(key) is value for key, value in NARROWING.items())]
     return [{"respondent": name(public_id), "at": iso_utc(at), "change": kind}
             for at, public_id, kind in sorted(found)]

@@ -15,7 +15,7 @@ from models.crypto import KeyRing, open_answers, seal_answers
 from models.response import ConsentEvent, Erasure, Response
 from models.submission import check_answers, shows_minor, split_by_class
 from models.survey import Survey
-from models.vocabulary import Classification
+from models.vocabulary import Classification, ErasureReason
 
 from .auth import receipt_digest
 from .errors import InvalidSubmission, NotEligible, NotFound, UnknownReceipt
@@ -73,9 +73,6 @@ def change_consent(session: Session, response: Response, changes: dict[str, bool
     return effective
 
 
-ERASURE_REASONS = ("withdrawn", "minor", "retention", "staff")
-
-
 def erase(session: Session, response: Response, reason: str, actor: str) -> bool:
     """Crypto-shred and delete one response: its data key goes with the row, so any copy of its
     blobs is unreadable. What remains is that it happened — in erasures and the ledger — never what it held.
@@ -83,7 +80,7 @@ def erase(session: Session, response: Response, reason: str, actor: str) -> bool
     The row is deleted first, which takes the write lock: when two erasures of one response race
     (a double-clicked withdrawal, a withdrawal during a retention purge), the second deletes
     nothing and returns False instead of recording the erasure twice."""
-    assert reason in ERASURE_REASONS
+    reason = ErasureReason(reason)
     public_id, survey_id = response.public_id, response.survey_id
     deleted = session.execute(delete(Response).where(Response.id == response.id)).rowcount
     if response in session:
@@ -91,8 +88,8 @@ def erase(session: Session, response: Response, reason: str, actor: str) -> bool
     if not deleted:
         return False
     survey = session.get(Survey, survey_id)
-    session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason))
-    ledger.append_erasure(session, survey.slug, public_id, reason, actor)
+    session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason.value))
+    ledger.append_erasure(session, survey.slug, public_id, reason.value, actor)
     session.flush()
     log.info("response %s erased (%s) by %s", public_id, reason, actor)
     return True
@@ -116,7 +113,7 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
         merged = {name: value for name, value in merged.items() if value is not None}
     clean, errors = check_answers(survey.fields, merged, from_text=from_text)
     if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
-        erase(session, response, "minor", actor)
+        erase(session, response, ErasureReason.MINOR, actor)
         raise NotEligible(f"This survey is for people aged {survey.min_age} or over, so your response has been "
                           "erased.")
     if errors:

@@ -5,7 +5,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from models.vocabulary import Classification, FieldType
+from models.submission import CONSENT_KEYS
+from models.vocabulary import CONSENT_CHOICES, Classification, FieldType
 
 
 def _ref(name: str) -> dict:
@@ -29,12 +30,10 @@ RECEIPT = [{"receipt": []}]
 BEARER = [{"bearer": []}]
 
 ANSWERS = {"type": "object", "description": "Answers keyed by field name.", "additionalProperties": True}
-CONSENT_CHOICES = {
-    "type": "object", "required": ["opt_out_third_party", "opt_out_other_purposes", "spi_disclosure"],
-    "properties": {key: {"type": "boolean"} for key in ("opt_out_third_party", "opt_out_other_purposes",
-                                                         "spi_disclosure")},
-    "additionalProperties": False,
-}
+CHOICES = list(CONSENT_CHOICES)
+BOOLEANS = {key: {"type": "boolean"} for key in CONSENT_KEYS}
+CONSENT = {"type": "object", "required": CHOICES, "properties": {key: BOOLEANS[key] for key in CHOICES},
+           "additionalProperties": False}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message"], "properties": {
@@ -42,27 +41,21 @@ SCHEMAS: dict[str, Any] = {
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
     "Submission": {"type": "object", "required": ["consent"], "additionalProperties": False, "properties": {
         "answers": ANSWERS,
-        "consent": {"type": "object", "required": ["participate", "age_confirmed"], "properties": {
-            key: {"type": "boolean"} for key in ("participate", "age_confirmed", "opt_out_third_party",
-                                                 "opt_out_other_purposes", "spi_disclosure")}}}},
+        "consent": {"type": "object", "required": ["participate", "age_confirmed"], "properties": BOOLEANS}}},
     "Submitted": {"type": "object", "required": ["id", "receipt", "consent"], "properties": {
         "id": {"type": "string"}, "receipt": {"type": "string", "description": "Shown once; keep it."},
-        "consent": {"type": "object", "required": ["opt_out_third_party", "opt_out_other_purposes", "spi_disclosure"],
+        "consent": {"type": "object", "required": CHOICES,
                     "description": "The choices as stored. `gpc` is \"honored\" when the request carried "
                                    "Sec-GPC: 1, which sets the third-party opt-out whatever the body says.",
-                    "properties": {**{key: {"type": "boolean"} for key in ("opt_out_third_party",
-                                                                           "opt_out_other_purposes",
-                                                                           "spi_disclosure")},
-                                   "gpc": {"type": "string", "enum": ["honored"]}}}}},
-    "ConsentChoices": CONSENT_CHOICES,
+                    "properties": {**CONSENT["properties"], "gpc": {"type": "string", "enum": ["honored"]}}}}},
+    "ConsentChoices": CONSENT,
     "Change": {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
         "answers": ANSWERS,
-        "consent": {"type": "object", "additionalProperties": False, "properties": {
-            key: {"type": "boolean"} for key in ("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure")}}}},
+        "consent": {"type": "object", "additionalProperties": False, "properties": CONSENT["properties"]}}},
     "RespondentRecord": {"type": "object", "required": ["survey", "submitted_at", "answers", "consent",
                                                         "disclosures"], "properties": {
         "survey": {"type": "string"}, "submitted_at": {"type": "string", "format": "date-time"},
-        "answers": ANSWERS, "consent": CONSENT_CHOICES,
+        "answers": ANSWERS, "consent": CONSENT,
         "disclosures": {"type": "array", "items": {"type": "object", "required": ["at", "recipient", "purpose",
                                                                                   "fields"], "properties": {
             "at": {"type": "string", "format": "date-time"}, "recipient": {"type": "string"},

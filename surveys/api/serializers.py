@@ -48,7 +48,8 @@ def respondent_export(record: RespondentRecord) -> dict[str, Any]:
         "questions": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification,
                        "answer": record.answers.get(f.name)} for f in survey.fields],
         "consent_history": [{"at": iso_utc(e.at), "source": e.source, "changes": e.changes,
-                             "notice_version": e.notice_version, "note": e.note, "gpc": e.gpc} for e in response.events],
+                             "notice_version": e.notice_version, "note": e.note, "gpc": e.gpc}
+                            for e in response.events],
         "notice_version": response.notice_version,
         "request": {"ip_truncated": response.client_ip, "user_agent": response.user_agent,
                     "referrer": response.referrer},

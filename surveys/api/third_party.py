@@ -134,7 +134,7 @@ def aggregates(slug: str):
 @limiter.limit(per_token, key_func=token_key)
 def revocations(slug: str):
     survey = catalogue.get_survey(db.session(), slug)
-    if survey not in g.recipient.surveys:
+    if not g.recipient.shares(survey):
         raise errors.Forbidden(f"The survey {slug!r} is not shared with {g.recipient.name}.")
     since = _since()
     found = revocations_since(db.session(), keyring(), survey, g.recipient, since)

@@ -1,6 +1,7 @@
 from flask import jsonify, request
 
 from models.submission import check_consent_change, lifts_gpc_opt_out
+from models.vocabulary import ErasureReason
 
 from .. import catalogue, db, errors, rights, submissions
 from ..consent_receipts import consent_receipt
@@ -72,7 +73,7 @@ def update_me():
 
 @bp.delete("/me")
 def delete_me():
-    if not rights.erase(db.session(), _me(), "withdrawn", "respondent"):
+    if not rights.erase(db.session(), _me(), ErasureReason.WITHDRAWN, "respondent"):
         raise errors.UnknownReceipt("That response is already erased.")
     db.commit()
     rights.clear_residue(db.session())

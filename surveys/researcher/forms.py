@@ -3,6 +3,8 @@ from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from models.vocabulary import ErasureReason
+
 from ..disclosures import BLANK_WITHHELD, DROP_WITHHELD
 from ..inputs import row_id
 from ..respond.forms import MultiCheckboxField
@@ -60,6 +62,6 @@ class ConfirmForm(FlaskForm):
 class EraseForm(FlaskForm):
     public_id = StringField("Response id", validators=[DataRequired()],
                             description="The id staff see in internal exports (the respondent column).")
-    reason = RadioField("Why", default="minor", choices=[
-        SelectChoice("minor", "The respondent turned out to be a minor"),
-        SelectChoice("staff", "A deletion request the respondent made to us")])
+    reason = RadioField("Why", default=ErasureReason.MINOR.value, choices=[
+        SelectChoice(ErasureReason.MINOR.value, "The respondent turned out to be a minor"),
+        SelectChoice(ErasureReason.STAFF.value, "A deletion request the respondent made to us")])

@@ -8,6 +8,7 @@ from flask import Response, current_app, redirect, render_template, request, ses
 
 from models.submission import lifts_gpc_opt_out
 from models.survey import Survey
+from models.vocabulary import CONSENT_CHOICES, ErasureReason
 
 from .. import db, errors, notices, rights, self_service
 from ..api import serializers
@@ -26,8 +27,6 @@ from .forms import (
     show_errors,
     typed_answers,
 )
-
-CHOICES = ("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure")
 
 
 def _signed_in():
@@ -85,7 +84,7 @@ def record(response):
 def consent_change(response):
     form = ConsentChangeForm()
     if form.validate_on_submit():
-        changes = {key: form[key].data for key in CHOICES}
+        changes = {key: form[key].data for key in CONSENT_CHOICES}
         if lifts_gpc_opt_out(response.consent, changes, signal=gpc_signal(),
                              set_by_signal=response.opted_out_by_gpc) and not form.lift_gpc.data:
             return redirect(url_for(".record", gpc="confirm", _anchor="consent-heading"))
@@ -137,7 +136,7 @@ def withdraw(response):
     form = WithdrawForm()
     if form.validate_on_submit() and form.confirm.data:
         survey = db.session().get(Survey, response.survey_id)
-        rights.erase(db.session(), response, "withdrawn", "respondent")
+        rights.erase(db.session(), response, ErasureReason.WITHDRAWN, "respondent")
         db.commit()
         rights.clear_residue(db.session())
         session.pop("me", None)
