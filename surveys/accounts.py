@@ -77,7 +77,7 @@ def start_session(session: Session, account: Account) -> str:
 def load_session(session: Session, token: str, idle: timedelta) -> Account | None:
     """The signed-in account, or None when the session ended or sat idle too long."""
     row = session.scalar(select(StaffSession).where(StaffSession.token_digest == digest(token)))
-    if row is None or not row.account.active or not still_live(session, row, idle, utcnow()):
+    if row is None or not row.account.active or not still_live(session.get_bind(), row, idle, utcnow()):
         return None
     return row.account
 

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
 
 _RECEIPT_BYTES = 20  # 160 bits
 _TOKEN_BYTES = 32    # 256 bits
@@ -43,14 +45,18 @@ def new_session_token() -> tuple[str, str]:
     return token, digest(token)
 
 
-def still_live(session, row, idle: timedelta, now: datetime) -> bool:
-    """A server-side session row, seen now: deleted when it sat idle too long, else its last-seen
-    time moved on (at most once a minute: one write a minute, not one per request)."""
+def still_live(engine: Engine, row, idle: timedelta, now: datetime) -> bool:
+    """A server-side session row (staff or respondent), seen now: deleted when it sat idle too long,
+    else its last-seen time moved on, at most once a minute. Written in a transaction of its own,
+    so looking a session up never commits, or waits on, the work of the request it serves."""
+    table = type(row).__table__
     if now - row.last_seen_at > idle:
-        session.delete(row)
+        with engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.id == row.id))
         return False
     if now - row.last_seen_at > timedelta(seconds=60):
-        row.last_seen_at = now
+        with engine.begin() as connection:
+            connection.execute(update(table).where(table.c.id == row.id).values(last_seen_at=now))
     return True
 
 

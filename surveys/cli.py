@@ -206,7 +206,7 @@ def purge_command():
         session.commit()
     submissions.purge_submission_tokens(session)  # and any receipt never shown with them
     session.commit()
-    rights.clear_residue(session)
+    rights.clear_residue(db.engine())
     click.echo(f"erased {total} response(s) past their retention period")
 
 
@@ -229,5 +229,5 @@ def erase_command(public_id: str, reason: str, actor: str):
     except errors.DomainError as exc:
         _fail(exc.message)
     session.commit()
-    rights.clear_residue(session)
+    rights.clear_residue(db.engine())
     click.echo(f"erased {public_id} ({reason})")

@@ -1,6 +1,7 @@
 """One SQLAlchemy session per request, closed in teardown. Views commit once, after the
 use case succeeds; anything else is rolled back when the session closes."""
 from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.database import make_engine, make_session_factory
@@ -17,6 +18,10 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["surveys.sessions"]()
     return g.db_session
+
+
+def engine() -> Engine:
+    return current_app.extensions["surveys.engine"]
 
 
 def commit() -> None:

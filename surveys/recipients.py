@@ -6,7 +6,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.base import utcnow
@@ -131,5 +131,7 @@ def recipient_for_token(session: Session, bearer: str) -> Recipient | None:
     if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+        # In a transaction of its own: a lookup never commits the work of the request it serves.
+        with session.get_bind().begin() as connection:
+            connection.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return token.recipient

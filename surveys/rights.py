@@ -1,6 +1,7 @@
 """Use cases of a respondent's rights over their response: find, read, change consent, correct, erase; retention."""
 from __future__ import annotations
 
+import enum
 import logging
 import re
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models import ledger
@@ -18,7 +20,7 @@ from models.survey import Survey
 from models.vocabulary import Classification, ErasureReason
 
 from .auth import receipt_digest
-from .errors import InvalidSubmission, NotEligible, NotFound, UnknownReceipt
+from .errors import InvalidSubmission, NotFound, UnknownReceipt
 from .notices import record_notice
 
 log = logging.getLogger(__name__)
@@ -95,13 +97,24 @@ def erase(session: Session, response: Response, reason: str, actor: str) -> bool
     return True
 
 
+class Correction(enum.Enum):
+    """What a correction did. Both outcomes are changes for the caller to commit."""
+    CORRECTED = "corrected"
+    #: The answers showed a minor, so the response was erased: the service keeps no minor's data.
+    ERASED_AS_MINOR = "erased_as_minor"
+
+
+def minor_erased(survey: Survey) -> str:
+    return f"This survey is for people aged {survey.min_age} or over, so your response has been erased."
+
+
 def update_answers(session: Session, ring: KeyRing, response: Response, answers: Any, *, whole: bool,
-                   from_text: bool = False, actor: str = "respondent", today: date | None = None) -> None:
-    """Correct a response's answers with the same checks as a submission.
+                   from_text: bool = False, actor: str = "respondent", today: date | None = None) -> Correction:
+    """Correct a response's answers with the same checks as a submission; InvalidSubmission, with
+    nothing changed, when they do not fit.
 
     `whole` replaces every answer (the form sends them all); otherwise the given answers are
-    merged in and null removes one (the API's PATCH). Answers that now show a minor erase the
-    response: the service does not keep what it knows to be a minor's data."""
+    merged in and null removes one (the API's PATCH)."""
     survey = session.get(Survey, response.survey_id)
     if not isinstance(answers, dict):
         raise InvalidSubmission("Send the answers as an object keyed by field name.",
@@ -114,8 +127,7 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
     clean, errors = check_answers(survey.fields, merged, from_text=from_text)
     if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
         erase(session, response, ErasureReason.MINOR, actor)
-        raise NotEligible(f"This survey is for people aged {survey.min_age} or over, so your response has been "
-                          "erased.")
+        return Correction.ERASED_AS_MINOR
     if errors:
         raise InvalidSubmission("Some answers need attention.", errors)
     parts = split_by_class(survey.fields, clean)
@@ -126,6 +138,7 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
     response.data_key = sealed.data_key
     session.flush()
     log.info("response %s corrected by %s", response.public_id, actor)
+    return Correction.CORRECTED
 
 
 def expired_responses(session: Session, now: datetime | None = None, batch: int = 1000) -> list[Response]:
@@ -154,16 +167,17 @@ def find_by_public_id(session: Session, public_id: str) -> Response:
     return response
 
 
-def clear_residue(session: Session) -> None:
+def clear_residue(engine: Engine) -> None:
     """After an erasure or a correction commits: SQLite's secure_delete has zeroed the freed space in
     the database file, but the write-ahead log still holds earlier copies of the pages until it is checkpointed.
     Checkpoint and truncate it now — best effort: a truncating checkpoint waits for every reader,
-    so it gets a quarter second; with a long export running it happens at a later checkpoint."""
-    if session.get_bind().dialect.name == "sqlite":
-        connection = session.connection()
+    so it gets a quarter second; with a long export running it happens at a later checkpoint.
+    On a connection of its own, outside any transaction: a checkpoint changes no rows."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA busy_timeout = 250")
         try:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             connection.exec_driver_sql("PRAGMA busy_timeout = 30000")
-        session.commit()

@@ -25,7 +25,7 @@ def load_session(session: Session, token: object, idle: timedelta) -> Response |
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
     row = session.scalar(select(RespondentSession).where(RespondentSession.token_digest == digest(token)))
-    if row is None or not still_live(session, row, idle, utcnow()):
+    if row is None or not still_live(session.get_bind(), row, idle, utcnow()):
         return None
     return session.get(Response, row.response_id)
 

@@ -28,7 +28,6 @@ def recipient_required(view):
             response = jsonify(error="unauthorized", message="Send a live API token: Authorization: Bearer <token>.")
             response.headers["WWW-Authenticate"] = 'Bearer realm="surveys"'
             return response, 401
-        db.commit()  # the token's last use
         g.recipient = recipient
         return view(*args, **kwargs)
     return wrapped

@@ -1,6 +1,7 @@
 from flask import jsonify, request
 
 from models.submission import check_consent_change, lifts_gpc_opt_out
+from models.survey import Survey
 from models.vocabulary import ErasureReason
 
 from .. import catalogue, db, errors, rights, submissions
@@ -56,18 +57,17 @@ def update_me():
     if problems:
         raise errors.InvalidSubmission("Some consent choices need attention.", problems)
     if "answers" in body:
-        try:
-            rights.update_answers(db.session(), keyring(), response, body["answers"], whole=False)
-        except errors.NotEligible:
-            db.commit()  # the erasure of a minor's response stands
-            rights.clear_residue(db.session())
-            raise
+        if rights.update_answers(db.session(), keyring(), response, body["answers"],
+                                 whole=False) is rights.Correction.ERASED_AS_MINOR:
+            db.commit()
+            rights.clear_residue(db.engine())
+            raise errors.NotEligible(rights.minor_erased(db.session().get(Survey, response.survey_id)))
     notice = current_notice()
     rights.change_consent(db.session(), response, changes, source="api", notice_version=notice.version,
                             notice_text=notice.text)
     db.commit()
     if "answers" in body:
-        rights.clear_residue(db.session())  # the answers as they were, in the write-ahead log
+        rights.clear_residue(db.engine())  # the answers as they were, in the write-ahead log
     return jsonify(serializers.respondent_record(rights.respondent_record(db.session(), keyring(), response)))
 
 
@@ -76,7 +76,7 @@ def delete_me():
     if not rights.erase(db.session(), _me(), ErasureReason.WITHDRAWN, "respondent"):
         raise errors.UnknownReceipt("That response is already erased.")
     db.commit()
-    rights.clear_residue(db.session())
+    rights.clear_residue(db.engine())
     return "", 204
 
 

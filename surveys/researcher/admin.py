@@ -99,7 +99,7 @@ def erase():
         else:
             if rights.erase(session, response, form.reason.data, current_user.email):
                 db.commit()
-                rights.clear_residue(session)
+                rights.clear_residue(db.engine())
                 done = form.public_id.data.strip()
             else:
                 form.public_id.errors = ["That response was erased a moment ago."]

@@ -34,7 +34,6 @@ def _signed_in():
     The cookie holds only a random token; the session itself is a row on the server."""
     idle = timedelta(minutes=current_app.config["RESPONDENT_IDLE_MINUTES"])
     response = self_service.load_session(db.session(), session.get("me"), idle)
-    db.commit()  # an expired session's row is gone; a live one's last-seen time
     if response is None:
         session.pop("me", None)
     return response
@@ -105,18 +104,17 @@ def correct(response):
     form = answers_form(fields)(data=given if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            rights.update_answers(db.session(), keyring(), response, typed_answers(form, fields), whole=True,
-                                    from_text=True)
-        except errors.NotEligible as exc:
-            db.commit()  # a minor's response is erased, and its sessions with it
-            rights.clear_residue(db.session())
-            session.pop("me", None)
-            return render_template("respond/refused.html", survey=survey, message=exc.message), 403
+            outcome = rights.update_answers(db.session(), keyring(), response, typed_answers(form, fields),
+                                            whole=True, from_text=True)
         except errors.InvalidSubmission as exc:
             show_errors(form, exc.errors)
         else:
-            db.commit()
-            rights.clear_residue(db.session())  # the answers as they were, in the write-ahead log
+            db.commit()  # corrected, or erased as a minor's with its sessions
+            rights.clear_residue(db.engine())  # the answers as they were, in the write-ahead log
+            if outcome is rights.Correction.ERASED_AS_MINOR:
+                session.pop("me", None)
+                return render_template("respond/refused.html", survey=survey,
+                                       message=rights.minor_erased(survey)), 403
             return redirect(url_for(".record"))
     return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX)
 
@@ -138,7 +136,7 @@ def withdraw(response):
         survey = db.session().get(Survey, response.survey_id)
         rights.erase(db.session(), response, ErasureReason.WITHDRAWN, "respondent")
         db.commit()
-        rights.clear_residue(db.session())
+        rights.clear_residue(db.engine())
         session.pop("me", None)
         return render_template("respond/withdrawn.html", survey=survey)
     return redirect(url_for(".record", confirm="needed"))

@@ -41,7 +41,8 @@ def exported(staff, fmt: str) -> dict[str, dict]:
     text = body.get_data().decode("utf-8")  # strict: every byte must be UTF-8
     if fmt == "csv":
         return {row["respondent"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
-    return {line["respondent"]: line["answers"] for line in map(json.loads, text.splitlines())}
+    # Lines end at "\n" only: str.splitlines() would also split inside a JSON string at U+2028 or U+0085.
+    return {line["respondent"]: line["answers"] for line in map(json.loads, text.split("\n")[:-1])}
 
 
 # Any character at all, the ones CSV and spreadsheets treat specially, and often enough one of those
