@@ -7,10 +7,6 @@ class Classification(str, enum.Enum):
     PII = "pii"
     SPI = "spi"
 
-    @property
-    def encrypted(self) -> bool:
-        return self is not Classification.NON_PII
-
 
 class FieldType(str, enum.Enum):
     TEXT = "text"

@@ -38,37 +38,101 @@ def test_instance_folder_holds_only_gitkeep_in_git():
     assert tracked.split() == ["instance/.gitkeep"]
 
 
-def calls_in(path: Path) -> dict[str, set[str]]:
-    """{function name: names it calls} for one module."""
+#: The use cases: plain functions over a session and plain values, never HTTP.
+USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "errors", "exports",
+             "notices", "pseudonyms", "recipients", "recording", "revocations", "rights", "rotation", "self_service",
+             "snapshots", "submissions"]
+
+
+def test_use_case_modules_never_import_flask():
+    code = (f"import sys; import {', '.join(f'surveys.{name}' for name in USE_CASES)}; "
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('flask', 'werkzeug'))}))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_every_surveys_module_is_a_use_case_or_an_http_module():
+    """A new module is placed on purpose: among the use cases (and so checked above), or named here."""
+    http = {"__init__", "benchmark", "charts", "cli", "config", "db", "http_errors", "inputs", "keys", "ratelimit",
+            "security", "signin", "web"}
+    assert {path.stem for path in (ROOT / "surveys").glob("*.py")} == set(USE_CASES) | http
+
+
+#: What opens answers or decides their disclosure, by the module that defines it.
+READERS = {"models.crypto": {"open_answers", "open_sealed", "unwrap"},
+           "models.disclosure": {"decide", "decide_classes"}}
+#: The encrypted columns, read straight from a table or a row.
+ENCRYPTED = {"pii", "spi", "data_key"}
+
+
+def readers_in(path: Path) -> dict[str, set[str]]:
+    """{function: what it uses of READERS or ENCRYPTED}, seeing through `import … as …`, module
+    aliases (`from models import crypto as c; c.open_answers`) and attribute access on any object."""
     tree = ast.parse(path.read_text())
-    found: dict[str, set[str]] = {}
+    aliases: dict[str, str] = {}   # local name -> the reader it stands for
+    modules: dict[str, str] = {}   # local name -> module
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names = set()
-            for call in ast.walk(node):
-                if isinstance(call, ast.Call):
-                    func = call.func
-                    names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
-            found[node.name] = names
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            for alias in node.names:
+                if alias.name in READERS.get(node.module or "", ()):
+                    aliases[alias.asname or alias.name] = alias.name
+                full = f"{node.module}.{alias.name}"
+                if full in READERS:
+                    modules[alias.asname or alias.name] = full
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in READERS:
+                    modules[alias.asname or alias.name] = alias.name
+    found: dict[str, set[str]] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        used = set()
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id in aliases:
+                used.add(aliases[node.id])
+            elif isinstance(node, ast.Attribute):
+                owner = node.value.id if isinstance(node.value, ast.Name) else None
+                if owner in modules and node.attr in READERS[modules[owner]]:
+                    used.add(node.attr)
+                elif node.attr in {"unwrap", "open_answers", "open_sealed", "decide", "decide_classes"}:
+                    used.add(node.attr)
+                elif node.attr in ENCRYPTED:
+                    used.add(f".{node.attr}")
+            elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                    and node.slice.value in ENCRYPTED:
+                used.add(f".{node.slice.value}")
+        if used:
+            found[function.name] = used
     return found
 
 
 def test_only_one_function_reads_answers_for_disclosure():
-    """Decrypting answers and deciding disclosure happen in disclosures.disclosed_rows; the one
-    other reader of answers is the respondent's own view of them. The consent receipt asks the
-    rule what the respondent's choices allow, and reads no answers. (The receipt page opens the one
-    thing sealed for the browser itself: its receipt code, never an answer.)"""
+    """Decrypting answers and deciding disclosure happen in disclosures.disclosed_rows; the respondent's
+    own record is the one other reader of answers (rights.own_answers), and the writers of blobs
+    (submission, correction, rotation) touch ciphertext without opening it. The consent receipt
+    asks the rule what the choices allow, and reads no answers; the receipt page opens the one
+    thing sealed for the browser itself: its receipt code, never an answer."""
     readers = {}
     for path in (ROOT / "surveys").rglob("*.py"):
-        for function, names in calls_in(path).items():
-            if names & {"open_sealed", "open_answers", "decide", "decide_classes", "unwrap"}:
-                readers[f"{path.relative_to(ROOT)}:{function}"] = sorted(
-                    names & {"open_sealed", "open_answers", "decide", "decide_classes", "unwrap"})
+        for function, used in readers_in(path).items():
+            readers[f"{path.relative_to(ROOT)}:{function}"] = sorted(used)
     assert readers == {
         "surveys/disclosures.py:_decisions": ["decide_classes"],
-        "surveys/disclosures.py:disclosed_rows": ["open_answers"],
+        "surveys/disclosures.py:disclosed_rows": [".data_key", ".pii", ".spi", "open_answers"],
         "surveys/pseudonyms.py:respondent_key": ["unwrap"],
         "surveys/consent_receipts.py:_purposes": ["decide_classes"],
-        "surveys/rights.py:own_answers": ["open_answers"],
+        "surveys/rights.py:own_answers": [".data_key", ".pii", ".spi", "open_answers"],
+        "surveys/rights.py:update_answers": [".data_key", ".pii", ".spi"],
+        "surveys/submissions.py:submit": [".data_key", ".pii", ".spi"],
         "surveys/submissions.py:receipt_once": ["open_sealed"],
+        "surveys/rotation.py:rewrap_data_keys": [".data_key"],
     }
+
+
+def test_the_guard_sees_through_aliases_and_raw_columns(tmp_path):
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text("from models.crypto import open_answers as oa\nfrom models import crypto as c\n"
+                      "def a(r): return oa(r)\ndef b(r): return c.open_sealed(r)\n"
+                      "def d(t): return select(t.c.spi)\ndef e(t): return t.c['pii']\n")
+    assert readers_in(sneaky) == {"a": {"open_answers"}, "b": {"open_sealed"}, "d": {".spi"}, "e": {".pii"}}
