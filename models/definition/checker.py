@@ -1,186 +1,17 @@
-"""The survey definition format: a YAML or JSON file → a checked SurveySpec, or
-every problem in it, each with where it is."""
+"""Checking a read definition: every problem at once, each with its location; else a SurveySpec."""
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-import yaml
-
-from .submission import SAFE_INTEGER, is_whole
-from .text import MESSAGES, bad_text, printable
-from .vocabulary import MIN_AGE, RETENTION_DAYS, Classification, FieldType, Role, SurveyStatus
-
-SLUG = re.compile(r"^[a-z0-9-]+$")
-PURPOSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-_LONG_DIGITS = re.compile(r"^[+-]?[0-9_]+$")  # an integer the reader kept as text (see _construct_int)
-MAX_FIELDS = 200
-MAX_CHOICES = 100
-
-SURVEY_KEYS = {"slug", "title", "purpose", "purpose_description", "description",
-               "min_age", "retention_days", "status", "fields"}
-FIELD_KEYS = {"name", "label", "help", "type", "classification", "required", "role",
-              "choices", "min", "max"}
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    label: str
-    type: FieldType
-    classification: Classification
-    required: bool = False
-    role: Role | None = None
-    choices: tuple[str, ...] | None = None
-    min: int | float | str | None = None
-    max: int | float | str | None = None
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class SurveySpec:
-    slug: str
-    title: str
-    purpose: str
-    fields: tuple[FieldSpec, ...]
-    purpose_description: str = ""
-    description: str = ""
-    min_age: int = MIN_AGE
-    retention_days: int = RETENTION_DAYS
-    status: SurveyStatus = SurveyStatus.OPEN
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        at = f"{self.where} (line {self.line})" if self.line else self.where
-        return f"{at}: {self.message}"
-
-
-class DefinitionError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
-
-
-# -- reading ---------------------------------------------------------------
-
-class _Mapping(dict):
-    line: int | None = None
-    lines: dict
-    duplicates: list
-
-
-class _Sequence(list):
-    lines: list
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps line numbers, reports duplicate keys, reads only
-    true/false as booleans (YAML 1.2) so `choices: [yes, no]` stays text, and leaves
-    dates as text for the checker (PyYAML raises on an impossible date like 2020-02-30)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
-    loader.flatten_mapping(node)
-    result = _Mapping()
-    result.line, result.lines, result.duplicates = node.start_mark.line + 1, {}, []
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            key = str(key)
-        if key in result:
-            result.duplicates.append((key, key_node.start_mark.line + 1))
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _Sequence:
-    result = _Sequence(loader.construct_object(child, deep=True) for child in node.value)
-    result.lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
-    # int() refuses more than 4300 digits with a ValueError no YAML error catches; such a number
-    # is past every bound, so it stays text and the checker says where it is.
-    try:
-        return loader.construct_yaml_int(node)
-    except ValueError:
-        return node.value
-
-
-def _json_int(text: str) -> int | str:
-    try:
-        return int(text)
-    except ValueError:  # past 4300 digits: as _construct_int
-        return text
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> _Mapping:
-    result = _Mapping()
-    result.lines, result.duplicates = {}, []
-    for key, value in pairs:
-        if key in result:
-            result.duplicates.append((key, None))
-        result[key] = value
-    return result
-
-
-def _read(text: str, filename: str) -> Any:
-    try:
-        return _parse(text, filename)
-    except RecursionError:
-        raise DefinitionError([Problem("file", "is nested too deeply to be a survey definition")]) from None
-
-
-def _parse(text: str, filename: str) -> Any:
-    if filename.lower().endswith(".json"):
-        try:
-            return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
-        except json.JSONDecodeError as exc:
-            raise DefinitionError([Problem("file", f"not valid JSON: {exc.msg}", exc.lineno)]) from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 — _Loader is a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError([Problem("file", f"not valid YAML: {reason}",
-                                       mark.line + 1 if mark else None)]) from None
-
-
-def load_definition(path: str | Path) -> SurveySpec:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError([Problem(str(path), f"cannot be read: {exc}")]) from None
-    return parse_definition(text, path.name)
+from ..submission import SAFE_INTEGER, is_whole
+from ..text import MESSAGES, bad_text, printable
+from ..vocabulary import MIN_AGE, RETENTION_DAYS, Classification, FieldType, Role, SurveyStatus
+from .reader import line_of
+from .spec import (_LONG_DIGITS, FIELD_KEYS, FIELD_NAME, MAX_CHOICES, MAX_FIELDS, PURPOSE, SLUG, SURVEY_KEYS,
+                   FieldSpec, Problem, SurveySpec)
 
 
 def _unstorable_text(data: Any) -> list[Problem]:
@@ -193,31 +24,8 @@ def _unstorable_text(data: Any) -> list[Problem]:
         where = "".join(f"[{step}]" if isinstance(step, int) else f".{printable(step)}" for step in path).lstrip(".")
         message = MESSAGES[problem].rstrip(".")
         problems.append(Problem(where or "file", message[0].lower() + message[1:],
-                                _line(container, path[-1]) if path else None))
+                                line_of(container, path[-1]) if path else None))
     return sorted(problems, key=lambda p: p.line or 0)
-
-
-def parse_definition(text: str, filename: str = "survey.yaml") -> SurveySpec:
-    data = _read(text, filename)
-    if problems := _unstorable_text(data):
-        raise DefinitionError(problems)
-    checker = _Checker()
-    spec = checker.survey(data)
-    if checker.problems:
-        raise DefinitionError(checker.problems)
-    assert spec is not None
-    return spec
-
-
-# -- checking --------------------------------------------------------------
-
-def _line(container: Any, key: Any) -> int | None:
-    lines = getattr(container, "lines", None)
-    if isinstance(lines, dict):
-        return lines.get(key)
-    if isinstance(lines, list) and isinstance(key, int) and key < len(lines):
-        return lines[key]
-    return None
 
 
 class _Checker:
@@ -235,12 +43,12 @@ class _Checker:
         for key in mapping:
             if key not in allowed:
                 self.add(f"{where}{key}", f"is not a known key (expected one of: {', '.join(sorted(allowed))})",
-                         _line(mapping, key))
+                         line_of(mapping, key))
 
     def text(self, mapping: dict, key: str, where: str, *, required: bool, max_len: int,
              pattern: re.Pattern | None = None, pattern_hint: str = "") -> str | None:
         value = mapping.get(key)
-        line = _line(mapping, key) or getattr(mapping, "line", None)
+        line = line_of(mapping, key) or getattr(mapping, "line", None)
         if value is None:
             if required:
                 self.add(f"{where}{key}", "is missing", line)
@@ -261,13 +69,13 @@ class _Checker:
         value = mapping.get(key, default)
         if not is_whole(value) or not low <= value <= high:
             hint = f" ({why_low})" if why_low and is_whole(value) and value < low else ""
-            self.add(f"{where}{key}", f"must be a whole number from {low} to {high}{hint}", _line(mapping, key))
+            self.add(f"{where}{key}", f"must be a whole number from {low} to {high}{hint}", line_of(mapping, key))
             return default
         return value
 
     def enum(self, mapping: dict, key: str, where: str, kind: type, *, required: bool) -> Any:
         value = mapping.get(key)
-        line = _line(mapping, key) or getattr(mapping, "line", None)
+        line = line_of(mapping, key) or getattr(mapping, "line", None)
         allowed = ", ".join(member.value for member in kind)
         if value is None:
             if required:
@@ -305,7 +113,7 @@ class _Checker:
 
     def fields(self, data: dict) -> list[FieldSpec]:
         items = data.get("fields")
-        line = _line(data, "fields") or getattr(data, "line", None)
+        line = line_of(data, "fields") or getattr(data, "line", None)
         if items is None:
             self.add("fields", "is missing: a survey needs at least one field", line)
             return []
@@ -316,18 +124,18 @@ class _Checker:
             self.add("fields", f"has {len(items)} fields; at most {MAX_FIELDS} are allowed", line)
         specs, seen, roles = [], {}, {}
         for index, item in enumerate(items):
-            spec = self.field(item, index, _line(items, index))
+            spec = self.field(item, index, line_of(items, index))
             if spec is None:
                 continue
             where = f"fields[{index}] ({spec.name}).name"
             if spec.name in seen:
-                self.add(where, f"duplicates the name of fields[{seen[spec.name]}]", _line(items, index))
+                self.add(where, f"duplicates the name of fields[{seen[spec.name]}]", line_of(items, index))
             seen.setdefault(spec.name, index)
             if spec.role:
                 if spec.role in roles:
                     self.add(f"fields[{index}] ({spec.name}).role",
                              f"{spec.role.value!r} is already the role of fields[{roles[spec.role]}]",
-                             _line(items, index))
+                             line_of(items, index))
                 roles.setdefault(spec.role, index)
             specs.append(spec)
         return specs
@@ -349,12 +157,12 @@ class _Checker:
         classification = self.enum(item, "classification", where, Classification, required=True)
         required = item.get("required", False)
         if not isinstance(required, bool):
-            self.add(f"{where}required", "must be true or false", _line(item, "required"))
+            self.add(f"{where}required", "must be true or false", line_of(item, "required"))
         role = self.enum(item, "role", where, Role, required=False)
         if role is Role.BIRTH_DATE and ftype and ftype is not FieldType.DATE:
-            self.add(f"{where}role", "birth_date needs a field of type date", _line(item, "role"))
+            self.add(f"{where}role", "birth_date needs a field of type date", line_of(item, "role"))
         if role is Role.AGE and ftype and ftype not in (FieldType.INTEGER, FieldType.NUMBER):
-            self.add(f"{where}role", "age needs a field of type integer or number", _line(item, "role"))
+            self.add(f"{where}role", "age needs a field of type integer or number", line_of(item, "role"))
         choices = self.choices(item, where, ftype)
         low, high = self.bounds(item, where, ftype)
         if len(self.problems) > before or name is None or ftype is None or classification is None:
@@ -365,7 +173,7 @@ class _Checker:
 
     def choices(self, item: dict, where: str, ftype: FieldType | None) -> tuple[str, ...] | None:
         value = item.get("choices")
-        line = _line(item, "choices") or getattr(item, "line", None)
+        line = line_of(item, "choices") or getattr(item, "line", None)
         if ftype is None:
             return None
         if not ftype.has_choices:
@@ -381,15 +189,15 @@ class _Checker:
         ok = True
         for position, choice in enumerate(value):
             if not isinstance(choice, (str, int, float)) or isinstance(choice, bool) or not str(choice).strip():
-                self.add(f"{where}choices[{position}]", "must be non-empty text", _line(value, position) or line)
+                self.add(f"{where}choices[{position}]", "must be non-empty text", line_of(value, position) or line)
                 ok = False
             elif len(str(choice)) > 200:
-                self.add(f"{where}choices[{position}]", "must be at most 200 characters", _line(value, position))
+                self.add(f"{where}choices[{position}]", "must be at most 200 characters", line_of(value, position))
                 ok = False
         texts = [str(choice).strip() for choice in value]
         for position, choice in enumerate(texts):
             if choice in texts[:position]:
-                self.add(f"{where}choices[{position}]", f"{choice!r} is listed twice", _line(value, position) or line)
+                self.add(f"{where}choices[{position}]", f"{choice!r} is listed twice", line_of(value, position) or line)
                 ok = False
         return tuple(texts) if ok else None
 
@@ -398,7 +206,7 @@ class _Checker:
             return None, None
         result = []
         for key in ("min", "max"):
-            value, line = item.get(key), _line(item, key)
+            value, line = item.get(key), line_of(item, key)
             if value is None:
                 result.append(None)
             elif not ftype.has_range:
@@ -408,7 +216,7 @@ class _Checker:
                 result.append(self.bound(value, ftype, f"{where}{key}", line))
         low, high = result
         if low is not None and high is not None and low > high:
-            self.add(f"{where}min", f"{low} is greater than max {high}", _line(item, "min"))
+            self.add(f"{where}min", f"{low} is greater than max {high}", line_of(item, "min"))
         return low, high
 
     def bound(self, value: Any, ftype: FieldType, where: str, line: int | None) -> Any:
@@ -433,28 +241,3 @@ class _Checker:
                     FieldType.DATE: "a date as YYYY-MM-DD"}[ftype]
         self.add(where, f"must be {expected}", line)
         return None
-
-
-def stranding_changes(existing: Iterable[Any], new_fields: Iterable[FieldSpec]) -> list[str]:
-    """What a new definition would change that stored answers depend on.
-
-    `existing` holds the stored fields (anything with name, type, classification,
-    choices); the caller refuses the update when responses exist and this is non-empty.
-    """
-    new = {spec.name: spec for spec in new_fields}
-    changes = []
-    for old in existing:
-        spec = new.get(old.name)
-        if spec is None:
-            changes.append(f"field {old.name!r} would be removed")
-            continue
-        if spec.classification.value != old.classification:
-            changes.append(f"field {old.name!r} would change classification from "
-                           f"{old.classification} to {spec.classification.value}")
-        if spec.type.value != old.type:
-            changes.append(f"field {old.name!r} would change type from {old.type} to {spec.type.value}")
-        elif old.choices and spec.choices is not None:
-            dropped = [choice for choice in old.choices if choice not in spec.choices]
-            if dropped:
-                changes.append(f"field {old.name!r} would drop choices {dropped}")
-    return changes
