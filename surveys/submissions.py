@@ -18,7 +18,8 @@ from models.base import utcnow
 from models.crypto import CryptoError, KeyRing, open_sealed, seal, seal_answers
 from models.respondent_access import SubmissionToken
 from models.response import ConsentEvent, Response
-from models.submission import Consent, check_answers, check_consent, shows_minor, split_by_class
+from models.consent import Consent, check_consent
+from models.submission import check_answers, shows_minor, split_by_class
 from models.survey import Survey
 from models.vocabulary import Classification
 

@@ -5,7 +5,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from models.submission import CONSENT_KEYS
+from models.consent import CONSENT_KEYS
 from models.vocabulary import CONSENT_CHOICES, Classification, FieldType
 
 

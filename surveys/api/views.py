@@ -1,6 +1,6 @@
 from flask import jsonify, request
 
-from models.submission import check_consent_change, lifts_gpc_opt_out
+from models.consent import check_consent_change, lifts_gpc_opt_out
 from models.survey import Survey
 from models.vocabulary import ErasureReason
 

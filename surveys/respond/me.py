@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import Response, current_app, redirect, render_template, request, session, url_for
 
-from models.submission import lifts_gpc_opt_out
+from models.consent import lifts_gpc_opt_out
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, ErasureReason
 

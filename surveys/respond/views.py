@@ -1,6 +1,6 @@
 from flask import jsonify, redirect, render_template, session, url_for
 
-from models.submission import CONSENT_KEYS
+from models.consent import CONSENT_KEYS
 
 from .. import catalogue, db, errors, submissions
 from ..keys import keyring

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.definition import FieldSpec
-from models.submission import (AnswerError, check_answers, check_consent, check_consent_change, clean_value,
-                               parse_text, shows_minor, split_by_class)
+from models.consent import check_consent, check_consent_change
+from models.submission import AnswerError, check_answers, clean_value, parse_text, shows_minor, split_by_class
 from models.vocabulary import Classification, FieldType, Role
 
 
