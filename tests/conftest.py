@@ -1,20 +1,28 @@
-"""Fixtures as the Flask tutorial has them: app, client, runner; plus builders.
+"""Fixtures as the Flask tutorial has them: app, client, runner; plus builders, and the
+helpers several test files share.
 
 The suite runs on SQLite by default; with SURVEYS_TEST_DATABASE_URL set (as .ci/run
 does when PostgreSQL answers) every test gets a freshly emptied PostgreSQL schema."""
+import csv
+import io
+import itertools
 import os
 import re
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from app import create_app
 from models.definition import parse_definition
+from models.recipient import Recipient
+from models.vocabulary import Classification, PurposeRelation, RecipientKind
 from surveys import db, services
 
 TEST_DATABASE_URL = os.environ.get("SURVEYS_TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
 
+DEMO = "wellbeing-demo"
 CONSENT = {"participate": True, "age_confirmed": True}
 
 
@@ -77,6 +85,19 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def raw_database_bytes(app, instance_path: Path) -> bytes:
+    """Everything the database holds, as bytes: the SQLite file with its WAL, or on
+    PostgreSQL every row of every table rendered as text."""
+    if not ON_POSTGRES:
+        return b"".join(path.read_bytes() for path in instance_path.glob("surveys.db*"))
+    with app.extensions["surveys.engine"].connect() as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        dump = [str(row) for table in tables
+                for row in connection.execute(text(f'SELECT t::text FROM "{table}" t')).scalars()]
+    return "\n".join(dump).encode()
+
+
 @pytest.fixture
 def make_survey(app):
     """Load a survey from YAML text (as `surveys load` would) and return its slug."""
@@ -128,14 +149,14 @@ def make_account(runner):
 @pytest.fixture
 def login(client, make_account):
     """Sign a fresh account in through the login form; returns its email."""
-    def sign_in(role: str = "researcher", spi: bool = False, email: str | None = None) -> str:
+    def log_in(role: str = "researcher", spi: bool = False, email: str | None = None) -> str:
         email = make_account(email or f"{role}{'-spi' if spi else ''}@example.org", role, spi)
         page = client.get("/researcher/login")
         response = client.post("/researcher/login", data={"csrf_token": csrf_token(page.data), "email": email,
                                                           "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)
         return email
-    return sign_in
+    return log_in
 
 
 @pytest.fixture
@@ -151,3 +172,105 @@ def make_recipient(runner):
         assert result.exit_code == 0, result.output
         return result.output.strip().splitlines()[-1]
     return create
+
+
+def recipient_id(app, name: str) -> int:
+    with app.app_context():
+        return db.session().scalar(select(Recipient.id).where(Recipient.name == name))
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- a respondent in the browser -------------------------------------------------------------
+
+def start(client, headers=None, **choices):
+    """The demo survey's consent step, with the boxes named in `choices` ticked."""
+    page = client.get(f"/s/{DEMO}", headers=headers or {})
+    data = {"csrf_token": csrf_token(page.data), **{key: "y" for key, on in choices.items() if on}}
+    return client.post(f"/s/{DEMO}", data=data, headers=headers or {})
+
+
+def answer(client, **answers):
+    """The demo survey's questions page, sent with these answers (`q_<name>` form fields)."""
+    page = client.get(f"/s/{DEMO}/questions")
+    assert page.status_code == 200
+    return client.post(f"/s/{DEMO}/questions", data={"csrf_token": csrf_token(page.data), **answers})
+
+
+def sign_in(client, code):
+    """A respondent opens self-service with their receipt code."""
+    page = client.get("/me")
+    return client.post("/me", data={"csrf_token": csrf_token(page.data), "code": code})
+
+
+# -- the panel: one respondent per consent state, and the exports of it ------------------------
+
+PANEL_SURVEY = """
+slug: panel
+title: Panel
+purpose: care-quality
+fields:
+  - {name: tag, type: text, classification: non_pii}
+  - {name: name, type: text, classification: pii}
+  - {name: condition, type: text, classification: spi}
+"""
+CLASSES = {"tag": Classification.NON_PII, "name": Classification.PII, "condition": Classification.SPI}
+COMBOS = list(itertools.product([False, True], repeat=3))
+
+
+def combo_tag(combo) -> str:
+    return "tag-" + "".join("1" if bit else "0" for bit in combo)
+
+
+@pytest.fixture
+def panel(make_survey, submit):
+    """One respondent per consent state, each answer a canary naming its owner and class."""
+    make_survey(PANEL_SURVEY)
+    receipts = {}
+    for combo in COMBOS:
+        tag = combo_tag(combo)
+        response = submit("panel", {"tag": tag, "name": f"name-of-{tag}", "condition": f"condition-of-{tag}"},
+                          dict(zip(("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure"), combo)))
+        receipts[tag] = response.get_json()["receipt"]
+    return receipts
+
+
+def export_form(client, **values):
+    page = client.get("/researcher/export")
+    return {"csrf_token": csrf_token(page.data), "survey": "panel", "format": "csv", "mode": "blank", **values}
+
+
+def download(client, **values):
+    response = client.post("/researcher/export/download", data=export_form(client, **values))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    if values.get("format") != "aggregate":
+        assert response.is_streamed
+    return response.get_data()
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode())))
+
+
+# -- the disclosure table, stated apart from models.disclosure --------------------------------
+
+def independent_statement(classification, recipient, purpose, consent, clearance) -> bool:
+    """The table restated as the conditions each column adds, written apart from models.disclosure."""
+    if consent.withdrawn:
+        return False
+    if classification is Classification.NON_PII:
+        return True
+    third, other = recipient is RecipientKind.THIRD_PARTY, purpose is PurposeRelation.OTHER
+    conditions = []
+    if third:
+        conditions.append(not consent.opt_out_third_party)
+    if other:
+        conditions.append(not consent.opt_out_other_purposes)
+    if classification is Classification.SPI:
+        if not third:
+            conditions.append(clearance)
+        if third or other:
+            conditions.append(consent.spi_disclosure)
+    return all(conditions)

@@ -10,7 +10,7 @@ from models.crypto import KeyRing
 from surveys import db, disclosures, services, staff
 from surveys.exports import export_stream
 from surveys.notice import Notice
-from tests.web.test_export import SURVEY
+from tests.conftest import PANEL_SURVEY as SURVEY
 
 
 def test_a_withdrawal_racing_an_export_is_wholly_in_it_or_wholly_out(app, make_survey, client):

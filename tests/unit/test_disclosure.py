@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from models.disclosure import Audience, ConsentState, Withheld, decide
 from models.vocabulary import Classification, PurposeRelation, RecipientKind
+from tests.conftest import independent_statement
 
 NON_PII, PII, SPI = Classification
 INTERNAL, THIRD = RecipientKind.INTERNAL, RecipientKind.THIRD_PARTY
@@ -66,25 +67,6 @@ def test_the_purpose_relation_is_decided_against_the_survey_purpose():
     assert Audience.of(THIRD, "care-quality", "care-quality").purpose is ORIGINAL
     assert Audience.of(THIRD, "care-quality", "marketing").purpose is OTHER
     assert Audience.of(THIRD, "care-quality", "care-quality", spi_clearance=True).spi_clearance is False
-
-
-def independent_statement(classification, recipient, purpose, consent, clearance) -> bool:
-    """The table restated as the conditions each column adds, written apart from models.disclosure."""
-    if consent.withdrawn:
-        return False
-    if classification is NON_PII:
-        return True
-    conditions = []
-    if recipient is THIRD:
-        conditions.append(not consent.opt_out_third_party)
-    if purpose is OTHER:
-        conditions.append(not consent.opt_out_other_purposes)
-    if classification is SPI:
-        if recipient is INTERNAL:
-            conditions.append(clearance)
-        if recipient is THIRD or purpose is OTHER:
-            conditions.append(consent.spi_disclosure)
-    return all(conditions)
 
 
 @given(st.sampled_from(Classification), st.sampled_from(RecipientKind), st.sampled_from(PurposeRelation),

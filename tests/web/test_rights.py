@@ -9,8 +9,7 @@ from models.base import utcnow
 from models.ledger import LedgerEntry
 from models.response import ConsentEvent, Response
 from surveys import db
-from tests.conftest import ON_POSTGRES, csrf_token
-from tests.integration.test_storage import raw_database_bytes
+from tests.conftest import ON_POSTGRES, csrf_token, raw_database_bytes, sign_in
 
 DEMO = "wellbeing-demo"
 GIVEN = {"full_name": "Ann Lee", "wellbeing": "good", "visits": 4, "smoker": True, "conditions": "asthma"}
@@ -19,11 +18,6 @@ GIVEN = {"full_name": "Ann Lee", "wellbeing": "good", "visits": 4, "smoker": Tru
 @pytest.fixture
 def receipt(submit):
     return submit(DEMO, GIVEN).get_json()["receipt"]
-
-
-def sign_in(client, code):
-    page = client.get("/me")
-    return client.post("/me", data={"csrf_token": csrf_token(page.data), "code": code})
 
 
 def test_the_receipt_is_entered_in_a_form_and_opens_the_record(client, receipt):
