@@ -1,29 +1,135 @@
-"""Fixtures as the Flask tutorial has them: app, client, runner; plus builders.
+"""Fixtures as the Flask tutorial has them: app, client, runner; plus builders, and the
+helpers several test files share.
+
+`flask init` (migrations, key ring, secret, notice, demo survey) runs once per session,
+into a template: an instance folder, holding the SQLite database, or beside a PostgreSQL
+template database. Each test that asks for `app` gets its own copy of both, so it starts
+exactly where `init` leaves a new installation, without paying for `init`. A test that
+runs `init` itself asks for `instance_path` and `database_url` but not `app`, and gets
+them empty.
 
 The suite runs on SQLite by default; with SURVEYS_TEST_DATABASE_URL set (as .ci/run
-does when PostgreSQL answers) every test gets a freshly emptied PostgreSQL schema."""
+does when PostgreSQL answers) every test gets that database, dropped and created again:
+from the template under `app`, empty otherwise."""
+import csv
+import io
+import itertools
 import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from models.definition import parse_definition
+from models.recipient import Recipient
+from models.vocabulary import Classification, PurposeRelation, RecipientKind
 from surveys import catalogue, db
 
 TEST_DATABASE_URL = os.environ.get("SURVEYS_TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+if TEST_DATABASE_URL and not ON_POSTGRES:
+    raise RuntimeError("SURVEYS_TEST_DATABASE_URL names a PostgreSQL database; "
+                       "without it each test keeps its SQLite database in its own instance folder")
 
+DEMO = "wellbeing-demo"
 CONSENT = {"participate": True, "age_confirmed": True}
+PASSWORD = "correct horse battery staple"
+APP_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret",
+              "PASSWORD_HASHING": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+              "RATELIMIT_ENABLED": False}
 
 
-def _empty_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+# -- the databases -------------------------------------------------------------------------
+
+def sqlite_url(instance: Path) -> str:
+    return f"sqlite:///{instance / 'surveys.db'}"
+
+
+OBJECT_IN_USE = "55006"  # PostgreSQL's SQLSTATE for a database someone is connected to
+
+
+class Postgres:
+    """CREATE and DROP DATABASE, from a connection to the server's `postgres` database: a
+    database can be dropped or copied only while nobody is connected to it."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.name = self.url.database
+        self.template = f"{self.name}_template"
+        self.engine = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> None:
+        """`name` made anew: empty, or a copy of `template`."""
+        copy = f" TEMPLATE {self._quote(template)}" if template else ""
+        with self.engine.connect() as connection:
+            self._drop(connection, name)
+            connection.execute(text(f"CREATE DATABASE {self._quote(name)}{copy}"))
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as connection:
+            self._drop(connection, name)
+
+    def _drop(self, connection, name: str) -> None:
+        try:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {self._quote(name)}"))
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != OBJECT_IN_USE:
+                raise
+            raise RuntimeError(f"{name} is still in use, by the last test or another run: "
+                               "an engine that was not disposed?") from exc
+
+    def _quote(self, name: str) -> str:
+        return self.engine.dialect.identifier_preparer.quote(name)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    if not ON_POSTGRES:
+        yield None
+        return
+    server = Postgres(TEST_DATABASE_URL)
+    yield server
+    server.drop(server.template)
+    server.engine.dispose()
+
+
+def _close_sqlite(engine) -> None:
+    """Fold the write-ahead log into the database file and close it: the file alone is then
+    the whole database, and a copy of it is a consistent one."""
+    with engine.connect() as connection:
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
     engine.dispose()
+    assert busy == 0, "the template database was still being written to"
+
+
+@pytest.fixture(scope="session")
+def initialised_instance(tmp_path_factory, postgres) -> Path:
+    """`flask init`, once: the instance folder it writes (config, key ring, notice and, on
+    SQLite, the database) and, on PostgreSQL, the template database beside it."""
+    folder = tmp_path_factory.mktemp("template") / "instance"
+    if postgres:
+        postgres.create(postgres.template)
+        url = postgres.url_of(postgres.template)
+    else:
+        url = sqlite_url(folder)
+    template = create_app({**APP_CONFIG, "INSTANCE_PATH": str(folder), "DATABASE_URL": url})
+    result = template.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    engine = template.extensions["surveys.engine"]
+    if postgres:
+        engine.dispose()
+    else:
+        _close_sqlite(engine)
+        assert not list(folder.glob("surveys.db-*")), "the template database was left open"
+    return folder
 
 
 @pytest.fixture
@@ -32,22 +138,24 @@ def instance_path(tmp_path):
 
 
 @pytest.fixture
-def database_url(instance_path):
-    if TEST_DATABASE_URL:
-        _empty_postgres(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
-    return f"sqlite:///{instance_path / 'surveys.db'}"
+def database_url(request, instance_path, postgres):
+    """This test's database. Empty, for a test that runs `init` itself; under `app` it is
+    made from the template instead, so it is not made empty first."""
+    if not postgres:
+        return sqlite_url(instance_path)
+    if "app" not in request.fixturenames:
+        postgres.create(postgres.name)
+    return TEST_DATABASE_URL
 
 
 @pytest.fixture
-def app(instance_path, database_url):
-    """An initialised app: instance folder, key ring, migrated schema and the demo survey."""
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance_path),
-                      "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-                      "PASSWORD_HASHING": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
-                      "RATELIMIT_ENABLED": False})
-    result = app.test_cli_runner().invoke(args=["init"])
-    assert result.exit_code == 0, result.output
+def app(initialised_instance, instance_path, database_url, postgres):
+    """An app as `flask init` leaves it: instance folder, key ring, migrated schema and the
+    demo survey, all copied from the session's template."""
+    shutil.copytree(initialised_instance, instance_path)  # keeps the modes: the key ring stays 0600
+    if postgres:
+        postgres.create(postgres.name, template=postgres.template)
+    app = create_app({**APP_CONFIG, "INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url})
     yield app
     app.extensions["surveys.engine"].dispose()
 
@@ -76,6 +184,21 @@ def client(app):
 def runner(app):
     return app.test_cli_runner()
 
+
+def raw_database_bytes(app, instance_path: Path) -> bytes:
+    """Everything the database holds, as bytes: the SQLite file with its WAL, or on
+    PostgreSQL every row of every table rendered as text."""
+    if not ON_POSTGRES:
+        return b"".join(path.read_bytes() for path in instance_path.glob("surveys.db*"))
+    with app.extensions["surveys.engine"].connect() as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        dump = [str(row) for table in tables
+                for row in connection.execute(text(f'SELECT t::text FROM "{table}" t')).scalars()]
+    return "\n".join(dump).encode()
+
+
+# -- builders --------------------------------------------------------------------------------
 
 @pytest.fixture
 def make_survey(app):
@@ -111,9 +234,6 @@ def csrf_token(html: bytes) -> str:
     return match.group(1).decode()
 
 
-PASSWORD = "correct horse battery staple"
-
-
 @pytest.fixture
 def make_account(runner):
     """A staff account through the CLI, as an admin would create it."""
@@ -128,14 +248,14 @@ def make_account(runner):
 @pytest.fixture
 def login(client, make_account):
     """Sign a fresh account in through the login form; returns its email."""
-    def sign_in(role: str = "researcher", spi: bool = False, email: str | None = None) -> str:
+    def log_in(role: str = "researcher", spi: bool = False, email: str | None = None) -> str:
         email = make_account(email or f"{role}{'-spi' if spi else ''}@example.org", role, spi)
         page = client.get("/researcher/login")
         response = client.post("/researcher/login", data={"csrf_token": csrf_token(page.data), "email": email,
                                                           "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)
         return email
-    return sign_in
+    return log_in
 
 
 @pytest.fixture
@@ -151,3 +271,105 @@ def make_recipient(runner):
         assert result.exit_code == 0, result.output
         return result.output.strip().splitlines()[-1]
     return create
+
+
+def recipient_id(app, name: str) -> int:
+    with app.app_context():
+        return db.session().scalar(select(Recipient.id).where(Recipient.name == name))
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- a respondent in the browser -------------------------------------------------------------
+
+def start(client, headers=None, **choices):
+    """The demo survey's consent step, with the boxes named in `choices` ticked."""
+    page = client.get(f"/s/{DEMO}", headers=headers or {})
+    data = {"csrf_token": csrf_token(page.data), **{key: "y" for key, on in choices.items() if on}}
+    return client.post(f"/s/{DEMO}", data=data, headers=headers or {})
+
+
+def answer(client, **answers):
+    """The demo survey's questions page, sent with these answers (`q_<name>` form fields)."""
+    page = client.get(f"/s/{DEMO}/questions")
+    assert page.status_code == 200
+    return client.post(f"/s/{DEMO}/questions", data={"csrf_token": csrf_token(page.data), **answers})
+
+
+def sign_in(client, code):
+    """A respondent opens self-service with their receipt code."""
+    page = client.get("/me")
+    return client.post("/me", data={"csrf_token": csrf_token(page.data), "code": code})
+
+
+# -- the panel: one respondent per consent state, and the exports of it ------------------------
+
+PANEL_SURVEY = """
+slug: panel
+title: Panel
+purpose: care-quality
+fields:
+  - {name: tag, type: text, classification: non_pii}
+  - {name: name, type: text, classification: pii}
+  - {name: condition, type: text, classification: spi}
+"""
+CLASSES = {"tag": Classification.NON_PII, "name": Classification.PII, "condition": Classification.SPI}
+COMBOS = list(itertools.product([False, True], repeat=3))
+
+
+def combo_tag(combo) -> str:
+    return "tag-" + "".join("1" if bit else "0" for bit in combo)
+
+
+@pytest.fixture
+def panel(make_survey, submit):
+    """One respondent per consent state, each answer a canary naming its owner and class."""
+    make_survey(PANEL_SURVEY)
+    receipts = {}
+    for combo in COMBOS:
+        tag = combo_tag(combo)
+        response = submit("panel", {"tag": tag, "name": f"name-of-{tag}", "condition": f"condition-of-{tag}"},
+                          dict(zip(("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure"), combo)))
+        receipts[tag] = response.get_json()["receipt"]
+    return receipts
+
+
+def export_form(client, **values):
+    page = client.get("/researcher/export")
+    return {"csrf_token": csrf_token(page.data), "survey": "panel", "format": "csv", "mode": "blank", **values}
+
+
+def download(client, **values):
+    response = client.post("/researcher/export/download", data=export_form(client, **values))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    if values.get("format") != "aggregate":
+        assert response.is_streamed
+    return response.get_data()
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode())))
+
+
+# -- the disclosure table, stated apart from models.disclosure --------------------------------
+
+def independent_statement(classification, recipient, purpose, consent, clearance) -> bool:
+    """The table restated as the conditions each column adds, written apart from models.disclosure."""
+    if consent.withdrawn:
+        return False
+    if classification is Classification.NON_PII:
+        return True
+    third, other = recipient is RecipientKind.THIRD_PARTY, purpose is PurposeRelation.OTHER
+    conditions = []
+    if third:
+        conditions.append(not consent.opt_out_third_party)
+    if other:
+        conditions.append(not consent.opt_out_other_purposes)
+    if classification is Classification.SPI:
+        if not third:
+            conditions.append(clearance)
+        if third or other:
+            conditions.append(consent.spi_disclosure)
+    return all(conditions)

@@ -1,13 +1,12 @@
 import json
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from models.crypto import CryptoError, KeyRing
 from models.response import Response
 from surveys import db, rights, submissions
-from tests.conftest import ON_POSTGRES, csrf_token
+from tests.conftest import csrf_token, raw_database_bytes
 
 DEMO = "wellbeing-demo"
 CANARY_PII = "Zyxwv Canaryname"
@@ -15,19 +14,6 @@ CANARY_EMAIL = "canary.qpzm@example.org"
 CANARY_SPI = "canary-condition-klmnop"
 CANARY_FORM_PII = "Formcanary Qwertz"
 CANARY_NON_PII = "nonpii-canary-rstuvw"
-
-
-def raw_database_bytes(app, instance_path: Path) -> bytes:
-    """Everything the database holds, as bytes: the SQLite file with its WAL, or on
-    PostgreSQL every row of every table rendered as text."""
-    if not ON_POSTGRES:
-        return b"".join(path.read_bytes() for path in instance_path.glob("surveys.db*"))
-    with app.extensions["surveys.engine"].connect() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
-        dump = [str(row) for table in tables
-                for row in connection.execute(text(f'SELECT t::text FROM "{table}" t')).scalars()]
-    return "\n".join(dump).encode()
 
 
 CANARY_SURVEY = """

@@ -13,7 +13,7 @@ from models.recipient import INTERNAL, Recipient
 from surveys import catalogue, db, disclosures, submissions
 from surveys.exports import export_stream
 from surveys.notices import Notice
-from tests.web.test_export import SURVEY
+from tests.conftest import PANEL_SURVEY as SURVEY
 
 
 def test_a_withdrawal_racing_an_export_is_wholly_in_it_or_wholly_out(app, make_survey, client):

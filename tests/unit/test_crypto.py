@@ -1,12 +1,13 @@
+import base64
 import json
 import stat
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from models.crypto import (CryptoError, KeyRing, KeyRingError, data_key_aad, new_data_key, open_answers,
-                           open_sealed, seal, seal_answers, value_aad)
+                           open_sealed, open_token, seal, seal_answers, seal_token, value_aad)
 
 
 @pytest.fixture(scope="module")
@@ -121,5 +122,126 @@ def test_a_missing_key_ring_is_a_clear_error(tmp_path):
         KeyRing.load(tmp_path / "absent.json")
 
 
-def test_value_context_names_survey_response_and_column():
-    assert value_aad(3, "abc", "spi") == b"surveys/v1|value|3|abc|spi"
+# -- properties --------------------------------------------------------------------------------
+
+# Text that has a UTF-8 form: ids and contexts are encoded, and no id holds a lone surrogate.
+TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
+SURVEY_IDS = st.integers(min_value=-2**63, max_value=2**63 - 1)
+PUBLIC_IDS = st.text(st.characters(codec="utf-8"), min_size=1, max_size=32)
+DATA_KEYS = st.binary(min_size=32, max_size=32)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4), max_leaves=12)
+ANSWERS = st.dictionaries(st.text(max_size=20), JSON, max_size=6)
+
+
+def flipped(blob: bytes, index: int, bit: int) -> bytes:
+    changed = bytearray(blob)
+    changed[index % len(blob)] ^= 1 << bit
+    return bytes(changed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(DATA_KEYS, SURVEY_IDS, PUBLIC_IDS, SURVEY_IDS, PUBLIC_IDS, st.integers(min_value=0), st.integers(0, 7))
+def test_a_data_key_unwraps_in_its_own_context_only_and_untouched(ring, data_key, survey_id, public_id, other_survey,
+                                                                  other_public_id, index, bit):
+    aad = data_key_aad(survey_id, public_id)
+    wrapped = ring.wrap(data_key, aad)
+    assert ring.key_id_of(wrapped) == ring.current
+    assert ring.unwrap(wrapped, aad) == data_key
+    if other_survey != survey_id:
+        with pytest.raises(CryptoError):
+            ring.unwrap(wrapped, data_key_aad(other_survey, public_id))
+    if other_public_id != public_id:
+        with pytest.raises(CryptoError):
+            ring.unwrap(wrapped, data_key_aad(survey_id, other_public_id))
+    with pytest.raises(CryptoError):
+        ring.unwrap(flipped(wrapped, index, bit), aad)
+
+
+@settings(max_examples=50, deadline=None)
+@given(DATA_KEYS, SURVEY_IDS, PUBLIC_IDS, st.integers(1, 3))
+def test_after_rotation_a_rewrapped_key_is_the_same_data_key_under_the_new_current_key(data_key, survey_id,
+                                                                                       public_id, rotations):
+    ring = KeyRing.generate()
+    aad = data_key_aad(survey_id, public_id)
+    wrapped = ring.wrap(data_key, aad)
+    old = ring.current
+    for _ in range(rotations):
+        ring.rotate()
+    rewrapped = ring.rewrap(wrapped, aad)
+    assert ring.key_id_of(rewrapped) == ring.current != old
+    assert ring.unwrap(rewrapped, aad) == data_key
+    only_the_new_key = KeyRing(keys={ring.current: ring.keys[ring.current]}, current=ring.current)
+    assert only_the_new_key.unwrap(rewrapped, aad) == data_key
+    with pytest.raises(CryptoError):
+        only_the_new_key.unwrap(wrapped, aad)
+
+
+@settings(max_examples=100, deadline=None)
+@given(SURVEY_IDS, PUBLIC_IDS, ANSWERS, ANSWERS)
+def test_any_json_answers_come_back_as_they_went_in(ring, survey_id, public_id, pii, spi):
+    sealed = seal_answers(ring, survey_id, public_id, pii, spi)
+    assert (sealed.pii is None) is (not pii) and (sealed.spi is None) is (not spi)
+    assert open_answers(ring, survey_id, public_id, sealed.data_key, sealed.pii, sealed.spi) == (pii, spi)
+
+
+@settings(max_examples=50, deadline=None)
+@given(SURVEY_IDS, PUBLIC_IDS, SURVEY_IDS, PUBLIC_IDS, ANSWERS.filter(bool), ANSWERS.filter(bool))
+def test_sealed_answers_open_only_for_their_survey_response_and_column(ring, survey_id, public_id, other_survey,
+                                                                       other_public_id, pii, spi):
+    assume(other_survey != survey_id and other_public_id != public_id)
+    sealed = seal_answers(ring, survey_id, public_id, pii, spi)
+    for survey, response in ((other_survey, public_id), (survey_id, other_public_id)):
+        with pytest.raises(CryptoError):
+            open_answers(ring, survey, response, sealed.data_key, sealed.pii, sealed.spi)
+    with pytest.raises(CryptoError):  # the columns swapped
+        open_answers(ring, survey_id, public_id, sealed.data_key, sealed.spi, sealed.pii)
+
+
+@settings(max_examples=50, deadline=None)
+@given(SURVEY_IDS, PUBLIC_IDS, st.sampled_from(["pii", "spi"]), SURVEY_IDS, PUBLIC_IDS, st.binary(max_size=64))
+def test_a_value_context_binds_its_survey_response_and_column(survey_id, public_id, column, other_survey,
+                                                              other_public_id, plaintext):
+    key = new_data_key()
+    blob = seal(key, plaintext, value_aad(survey_id, public_id, column))
+    assert open_sealed(key, blob, value_aad(survey_id, public_id, column)) == plaintext
+    other_column = {"pii": "spi", "spi": "pii"}[column]
+    elsewhere = [value_aad(survey_id, public_id, other_column), data_key_aad(survey_id, public_id)]
+    elsewhere += [value_aad(other_survey, public_id, column)] if other_survey != survey_id else []
+    elsewhere += [value_aad(survey_id, other_public_id, column)] if other_public_id != public_id else []
+    for context in elsewhere:
+        with pytest.raises(CryptoError):
+            open_sealed(key, blob, context)
+
+
+#: Answers sealed in the stored format (version 1) under a fixed key: whatever changes in the
+#: code, what is already in a database must still open.
+STORED = {"key id": "0a1b2c3d", "key": bytes(range(32)), "survey": 3, "public id": "abc",
+          "data key": "010a1b2c3d30661486145bc23779ff30051a5f501e90354b60e376e55b97a391fb78d26c45b9965ea596cc23e5"
+                      "5bfa21dc459ca029b464168105ba23bfc90bc912",
+          "pii": "010115a470c8b748c59cb0434872ea644d825ddc08f3a7fa249356e6d0ee630415a8d31127ad4da0072058",
+          "spi": "01cff9a34e49922436431c200479007ede27953544cacee15feba0f473b08334225b6f2c6234238cd4510a8d03e3fb"}
+
+
+def test_answers_stored_in_the_version_1_format_still_open():
+    ring = KeyRing(keys={STORED["key id"]: STORED["key"]}, current=STORED["key id"])
+    blobs = [bytes.fromhex(STORED[name]) for name in ("data key", "pii", "spi")]
+    assert open_answers(ring, STORED["survey"], STORED["public id"], *blobs) == ({"name": "Ann"}, {"hiv": "negative"})
+
+
+@settings(max_examples=100, deadline=None)
+@given(TEXT, TEXT, TEXT, st.integers(min_value=0), st.integers(0, 7))
+def test_a_token_opens_in_its_own_context_only_and_untouched(text, context, other_context, index, bit):
+    key = new_data_key()
+    token = seal_token(key, text, context)
+    assert "=" not in token and open_token(key, token, context) == text
+    if other_context != context:
+        with pytest.raises(CryptoError):
+            open_token(key, token, other_context)
+    blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    tampered = base64.urlsafe_b64encode(flipped(blob, index, bit)).decode().rstrip("=")
+    with pytest.raises(CryptoError):
+        open_token(key, tampered, context)
+    with pytest.raises(CryptoError):
+        open_token(new_data_key(), token, context)

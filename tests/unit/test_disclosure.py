@@ -1,12 +1,11 @@
-"""SPEC's disclosure table, checked cell by cell and as a property."""
+"""SPEC's disclosure table, checked cell by cell and at every point of its input space."""
 import itertools
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from models.disclosure import Audience, ConsentState, Withheld, decide
 from models.vocabulary import Classification, PurposeRelation, RecipientKind
+from tests.conftest import independent_statement
 
 NON_PII, PII, SPI = Classification
 INTERNAL, THIRD = RecipientKind.INTERNAL, RecipientKind.THIRD_PARTY
@@ -68,27 +67,46 @@ def test_the_purpose_relation_is_decided_against_the_survey_purpose():
     assert Audience.of(THIRD, "care-quality", "care-quality", spi_clearance=True).spi_clearance is False
 
 
-def independent_statement(classification, recipient, purpose, consent, clearance) -> bool:
-    """The table restated as the conditions each column adds, written apart from models.disclosure."""
+# Every input the rule takes: 3 classes x 2 recipient kinds x 2 purpose relations x clearance or not
+# x the 16 consent states (three choices, and withdrawn or not).
+EVERY_CONSENT = [ConsentState(*bits) for bits in itertools.product([False, True], repeat=4)]
+EVERY_INPUT = list(itertools.product(Classification, RecipientKind, PurposeRelation, (False, True), EVERY_CONSENT))
+
+
+def spec_table(classification, recipient, purpose, consent, clearance) -> bool:
+    """SPEC's table cell as worded, after its sentence "A withdrawn respondent appears in nothing"."""
+    return not consent.withdrawn and TABLE[classification, recipient, purpose](consent, clearance)
+
+
+def reasons_that_hold(classification, recipient, purpose, consent, clearance) -> set[Withheld]:
+    """Each reason to withhold that is true of this input; withdrawal outranks the rest."""
     if consent.withdrawn:
-        return False
+        return {Withheld.WITHDRAWN}
     if classification is NON_PII:
-        return True
-    conditions = []
-    if recipient is THIRD:
-        conditions.append(not consent.opt_out_third_party)
-    if purpose is OTHER:
-        conditions.append(not consent.opt_out_other_purposes)
-    if classification is SPI:
-        if recipient is INTERNAL:
-            conditions.append(clearance)
-        if recipient is THIRD or purpose is OTHER:
-            conditions.append(consent.spi_disclosure)
-    return all(conditions)
+        return set()
+    third, other = recipient is THIRD, purpose is OTHER
+    held = {Withheld.OPTED_OUT_THIRD_PARTY: third and consent.opt_out_third_party,
+            Withheld.OPTED_OUT_OTHER_PURPOSES: other and consent.opt_out_other_purposes,
+            Withheld.NO_SPI_CLEARANCE: classification is SPI and not third and not clearance,
+            Withheld.NO_SPI_CONSENT: classification is SPI and (third or other) and not consent.spi_disclosure}
+    return {reason for reason, holds in held.items() if holds}
 
 
-@given(st.sampled_from(Classification), st.sampled_from(RecipientKind), st.sampled_from(PurposeRelation),
-       st.builds(ConsentState, st.booleans(), st.booleans(), st.booleans(), st.booleans()), st.booleans())
-def test_no_disclosure_the_table_forbids(classification, recipient, purpose, consent, clearance):
-    decision = decide(classification, Audience(recipient, purpose, clearance), consent)
-    assert decision.disclose == independent_statement(classification, recipient, purpose, consent, clearance)
+def test_the_input_space_is_every_cell_of_the_table_under_every_consent_and_clearance():
+    assert set(TABLE) == set(itertools.product(Classification, RecipientKind, PurposeRelation))
+    assert len(set(EVERY_INPUT)) == 3 * 2 * 2 * 2 * 16 == 384
+
+
+def test_at_every_point_of_the_input_space_the_rule_is_the_table():
+    wrong = []
+    for classification, recipient, purpose, clearance, consent in EVERY_INPUT:
+        point = (classification, recipient, purpose, consent, clearance)
+        reasons = reasons_that_hold(*point)
+        statements = {"SPEC's table": spec_table(*point), "the column conditions": independent_statement(*point),
+                      "no reason to withhold": not reasons}
+        assert len(set(statements.values())) == 1, (point, statements)  # three wordings, one table
+        decision = decide(classification, Audience(recipient, purpose, clearance), consent)
+        # Disclosed as the table says; withheld with a reason that is true of the input, or with none.
+        if decision.disclose is not spec_table(*point) or decision.reason not in (reasons or {None}):
+            wrong.append((point, decision))
+    assert not wrong, "\n".join(map(str, wrong))

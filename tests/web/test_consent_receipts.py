@@ -6,7 +6,7 @@ import jsonschema_rs
 import pytest
 
 from surveys.api.openapi import RECEIPT_SCHEMA, document
-from tests.web.test_rights import sign_in
+from tests.conftest import sign_in
 
 DEMO = "wellbeing-demo"
 GIVEN = {"full_name": "Ann Lee", "wellbeing": "good", "smoker": True}

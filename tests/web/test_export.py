@@ -1,7 +1,4 @@
-import csv
 import hashlib
-import io
-import itertools
 import json
 
 import pytest
@@ -9,65 +6,15 @@ from sqlalchemy import select, text
 
 from models.disclosure import ConsentState
 from models.recipient import INTERNAL, Recipient
-from models.vocabulary import Classification, PurposeRelation, RecipientKind
+from models.vocabulary import PurposeRelation, RecipientKind
 from surveys import db, recipients
-from tests.conftest import csrf_token
-from tests.unit.test_disclosure import independent_statement
-
-SURVEY = """
-slug: panel
-title: Panel
-purpose: care-quality
-fields:
-  - {name: tag, type: text, classification: non_pii}
-  - {name: name, type: text, classification: pii}
-  - {name: condition, type: text, classification: spi}
-"""
-CLASSES = {"tag": Classification.NON_PII, "name": Classification.PII, "condition": Classification.SPI}
-COMBOS = list(itertools.product([False, True], repeat=3))
-
-
-def combo_tag(combo) -> str:
-    return "tag-" + "".join("1" if bit else "0" for bit in combo)
-
-
-@pytest.fixture
-def panel(make_survey, submit):
-    """One respondent per consent state, each answer a canary naming its owner and class."""
-    make_survey(SURVEY)
-    receipts = {}
-    for combo in COMBOS:
-        tag = combo_tag(combo)
-        response = submit("panel", {"tag": tag, "name": f"name-of-{tag}", "condition": f"condition-of-{tag}"},
-                          dict(zip(("opt_out_third_party", "opt_out_other_purposes", "spi_disclosure"), combo)))
-        receipts[tag] = response.get_json()["receipt"]
-    return receipts
-
-
-def recipient_id(app, name: str) -> int:
-    with app.app_context():
-        return db.session().scalar(select(Recipient.id).where(Recipient.name == name))
-
-
-def export_form(client, **values):
-    page = client.get("/researcher/export")
-    return {"csrf_token": csrf_token(page.data), "survey": "panel", "format": "csv", "mode": "blank", **values}
+from tests.conftest import (CLASSES, COMBOS, combo_tag, csv_rows, download, export_form, independent_statement,
+                            recipient_id)
+from tests.conftest import PANEL_SURVEY as SURVEY
 
 
 def preview(client, **values):
     return client.post("/researcher/export", data=export_form(client, **values))
-
-
-def download(client, **values):
-    response = client.post("/researcher/export/download", data=export_form(client, **values))
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    if values.get("format") != "aggregate":
-        assert response.is_streamed
-    return response.get_data()
-
-
-def csv_rows(data: bytes) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(data.decode())))
 
 
 AUDIENCES = [

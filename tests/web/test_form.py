@@ -2,21 +2,9 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.conftest import answer, csrf_token, start
 
 DEMO = "wellbeing-demo"
-
-
-def start(client, headers=None, **choices):
-    page = client.get(f"/s/{DEMO}", headers=headers or {})
-    data = {"csrf_token": csrf_token(page.data), **{key: "y" for key, on in choices.items() if on}}
-    return client.post(f"/s/{DEMO}", data=data, headers=headers or {})
-
-
-def answer(client, **answers):
-    page = client.get(f"/s/{DEMO}/questions")
-    assert page.status_code == 200
-    return client.post(f"/s/{DEMO}/questions", data={"csrf_token": csrf_token(page.data), **answers})
 
 
 def test_the_consent_step_states_purpose_voluntariness_notice_and_choices(client):

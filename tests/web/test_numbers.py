@@ -4,9 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from tests.web.test_export import download, recipient_id
-from tests.web.test_form import answer, start
-from tests.web.test_third_party import bearer
+from tests.conftest import answer, bearer, download, recipient_id, start
 
 LARGEST = 1.7976931348623157e308
 SAFE = 2**53 - 1

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from models.respondent_access import SubmissionToken
 from models.response import Response
 from surveys import db, self_service, submissions
-from tests.conftest import ON_POSTGRES, csrf_token
-from tests.integration.test_storage import raw_database_bytes
+from tests.conftest import ON_POSTGRES, csrf_token, raw_database_bytes
 
 DEMO = "wellbeing-demo"
 ANSWERS = {"q_full_name": "Ann Lee", "q_wellbeing": "good"}

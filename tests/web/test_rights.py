@@ -9,8 +9,7 @@ from models.base import utcnow
 from models.ledger import LedgerEntry
 from models.response import ConsentEvent, Response
 from surveys import db
-from tests.conftest import ON_POSTGRES, csrf_token
-from tests.integration.test_storage import raw_database_bytes
+from tests.conftest import ON_POSTGRES, answer, csrf_token, raw_database_bytes, sign_in, start
 
 DEMO = "wellbeing-demo"
 GIVEN = {"full_name": "Ann Lee", "wellbeing": "good", "visits": 4, "smoker": True, "conditions": "asthma"}
@@ -19,11 +18,6 @@ GIVEN = {"full_name": "Ann Lee", "wellbeing": "good", "visits": 4, "smoker": Tru
 @pytest.fixture
 def receipt(submit):
     return submit(DEMO, GIVEN).get_json()["receipt"]
-
-
-def sign_in(client, code):
-    page = client.get("/me")
-    return client.post("/me", data={"csrf_token": csrf_token(page.data), "code": code})
 
 
 def test_the_receipt_is_entered_in_a_form_and_opens_the_record(client, receipt):
@@ -262,7 +256,13 @@ def test_responses_erase_from_the_command_line(submit, runner, count_rows):
 
 
 def test_the_receipt_page_links_to_self_service(client):
-    assert 'href="/me"' in client.get("/").get_data(as_text=True)
+    start(client, participate=True, age_confirmed=True)
+    submitted = answer(client, q_wellbeing="good")
+    assert submitted.status_code == 302 and submitted.headers["Location"].endswith(f"/s/{DEMO}/receipt")
+    page = client.get(submitted.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and re.search(r'id="receipt-code">[A-Z2-7-]+<', html)
+    assert 'href="/me"' in html
 
 
 def test_unticking_every_box_of_a_group_clears_that_answer(client, submit):

@@ -1,6 +1,9 @@
 import pytest
+from sqlalchemy import select
 
-from tests.conftest import csrf_token
+from models.response import Response
+from surveys import db
+from tests.conftest import CONSENT, csrf_token
 
 PAGES = ["/", "/s/wellbeing-demo", "/privacy", "/me", "/researcher/login", "/api/v1/openapi.json"]
 
@@ -26,9 +29,26 @@ def test_hsts_only_over_https(client):
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=63072000")
 
 
+def stored_address(app, response) -> str | None:
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with app.app_context():
+        return db.session().scalar(select(Response.client_ip).where(Response.public_id == response.get_json()["id"]))
+
+
 def test_behind_a_trusted_proxy_the_forwarded_scheme_and_address_count(app, make_app):
-    response = make_app(PROXY_COUNT=1).test_client().get("/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"})
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
+    from_the_proxy = {"REMOTE_ADDR": "198.51.100.7"}
+    body = {"answers": {"wellbeing": "good"}, "consent": CONSENT}
+    proxied = make_app(PROXY_COUNT=1).test_client()
+    response = proxied.get("/", headers=forwarded, environ_base=from_the_proxy)
     assert "Strict-Transport-Security" in response.headers
+    submitted = proxied.post("/api/v1/surveys/wellbeing-demo/responses", json=body, headers=forwarded,
+                             environ_base=from_the_proxy)
+    assert stored_address(app, submitted) == "203.0.113.0"  # the client's, truncated to its /24
+    # With no proxy trusted, the header is anyone's to write: the connection's address is kept.
+    direct = app.test_client().post("/api/v1/surveys/wellbeing-demo/responses", json=body, headers=forwarded,
+                                    environ_base=from_the_proxy)
+    assert stored_address(app, direct) == "198.51.100.0"
 
 
 @pytest.mark.parametrize("path", ["/", "/s/wellbeing-demo", "/me", "/researcher/login", "/api/v1/me"])

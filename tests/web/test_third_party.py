@@ -10,12 +10,7 @@ from models.recipient import ApiToken
 from models.response import Response
 from models.vocabulary import PurposeRelation, RecipientKind
 from surveys import db, rights
-from tests.unit.test_disclosure import independent_statement
-from tests.web.test_export import CLASSES, COMBOS, SURVEY, combo_tag, csv_rows, export_form, panel  # noqa: F401
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
+from tests.conftest import CLASSES, COMBOS, bearer, combo_tag, csv_rows, export_form, independent_statement
 
 
 @pytest.fixture
