@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import ledger
 from models.crypto import KeyRing, open_answers, seal_answers
@@ -22,6 +22,7 @@ from models.vocabulary import Classification, ErasureReason
 from .auth import receipt_digest
 from .errors import InvalidSubmission, NotFound, UnknownReceipt
 from .notices import record_notice
+from .submissions import purge_submission_tokens
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,23 @@ def expired_responses(session: Session, now: datetime | None = None, batch: int 
 
 
 PUBLIC_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def purge_expired(sessions: sessionmaker, batch: int = 1000) -> int:
+    """Erase every response past its survey's retention, a transaction per batch (a purge of a
+    million rows is not one transaction); then the submission tokens old enough to go, with any
+    receipt never shown. Returns how many responses were erased."""
+    total = 0
+    while True:
+        with sessions.begin() as session:
+            expired = expired_responses(session, batch=batch)
+            total += sum(erase(session, response, ErasureReason.RETENTION, "system:retention")
+                         for response in expired)
+        if not expired:
+            break
+    with sessions.begin() as session:
+        purge_submission_tokens(session)
+    return total
 
 
 def find_by_public_id(session: Session, public_id: str) -> Response:

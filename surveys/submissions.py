@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
+from models.consent import Consent, check_consent
 from models.crypto import CryptoError, KeyRing, open_sealed, seal, seal_answers
 from models.respondent_access import SubmissionToken
 from models.response import ConsentEvent, Response
-from models.consent import Consent, check_consent
 from models.submission import check_answers, shows_minor, split_by_class
 from models.survey import Survey
 from models.vocabulary import Classification

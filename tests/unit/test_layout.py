@@ -41,6 +41,7 @@ def test_instance_folder_holds_only_gitkeep_in_git():
 
 #: The use cases: plain functions over a session and plain values, never HTTP.
 USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "errors", "exports",
+             "installation",
              "notices", "pseudonyms", "recipients", "recording", "revocations", "rights", "rotation", "self_service",
              "snapshots", "submissions"]
 
