@@ -1,0 +1,69 @@
+"""Export formats. They render what disclosures.disclosed_rows admitted and decide nothing: one writer
+per format, the codebook, and the streams that feed them and record what went out."""
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from sqlalchemy.orm import sessionmaker
+
+from models.aggregates import Aggregate
+from models.base import iso_utc
+from models.crypto import KeyRing
+
+from ..disclosures import Disclosure, disclosed_rows
+from ..pseudonyms import respondent_key
+from ..recording import Recorder
+from .codebook import codebook
+from .csv_writer import CsvWriter, neutralise
+from .jsonl_writer import JsonLinesWriter
+from .lines import Line, respondent_line
+
+__all__ = ["WRITERS", "aggregate_release", "codebook", "export_stream", "neutralise", "respondent_line"]
+
+CHUNK_ROWS = 500
+
+WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter}
+
+
+def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str) -> Iterator[bytes]:
+    """The export as chunks of bytes, in constant memory; its ledger entry is appended when the
+    stream ends, with the digest of exactly what was produced (and a note if it was cut short)."""
+    recorder = Recorder(sessions, d, "export", f"{fmt}:{mode}")
+    writer = WRITERS[fmt](d.survey)
+    read = sessions()
+    completed = False
+    try:
+        name = respondent_key(ring, d.recipient)
+        chunk: str = writer.header()
+        lines: list[Line] = []
+        for row in disclosed_rows(read, ring, d, mode=mode):
+            if row.dropped:
+                recorder.dropped(row)
+                continue
+            recorder.respondent(row)
+            lines.append((name(row.public_id), iso_utc(row.submitted_at), row.answers, list(row.withheld)))
+            if len(lines) >= CHUNK_ROWS:
+                yield recorder.data((chunk + writer.rows(lines)).encode())
+                chunk, lines = "", []
+        yield recorder.data((chunk + writer.rows(lines)).encode())
+        completed = True
+    finally:
+        read.close()
+        recorder.close(note="" if completed else "the download stopped before the end")
+
+
+def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int) -> bytes:
+    """Aggregates over what the rule admits, suppressed below k, recorded in the ledger."""
+    recorder = Recorder(sessions, d, "aggregate", "json")
+    totals = Aggregate(d.survey.fields)
+    with sessions() as read:
+        for row in disclosed_rows(read, ring, d):
+            recorder.respondent(row)
+            totals.add(row.answers)
+    result = {**totals.result(d.survey.slug, k), "purpose": d.purpose}
+    # Strict JSON: a figure that is not finite fails here, and never reaches a client as Infinity or NaN.
+    payload = json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False).encode()
+    recorder.data(payload)
+    recorder.close()
+    return payload
