@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, intpk, timestamp
+from .base import Base, EnumText, UTCDateTime, intpk, timestamp
 from .vocabulary import StaffRole, sql_in
 
 
@@ -16,7 +16,7 @@ class Account(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     #: argon2id hash, parameters included.
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[StaffRole] = mapped_column(EnumText(StaffRole, 16))
     #: Cleared to see sensitive answers for the survey's own purpose.
     spi_access: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -25,7 +25,7 @@ class Account(Base):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == StaffRole.ADMIN.value
+        return self.role == StaffRole.ADMIN
 
 
 class StaffSession(Base):

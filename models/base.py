@@ -1,3 +1,4 @@
+import enum
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -38,6 +39,24 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value
+
+
+class EnumText(TypeDecorator):
+    """A vocabulary enum stored as its value in a plain text column, read back as the member:
+    no native ENUM type, so SQLite and PostgreSQL keep the same schema, and CHECK constraints
+    (built with vocabulary.sql_in) keep out anything else."""
+    impl = String
+    cache_ok = True
+
+    def __init__(self, kind: type[enum.Enum], length: int):
+        super().__init__(length)
+        self.kind = kind
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.kind(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.kind(value)
 
 
 class Base(DeclarativeBase):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .vocabulary import Classification, PurposeRelation, RecipientKind
 
 
-class Withheld(str, enum.Enum):
+class Withheld(enum.StrEnum):
     """Why a value stays in."""
     WITHDRAWN = "withdrawn"
     NO_SPI_CLEARANCE = "no_spi_clearance"

@@ -3,11 +3,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, LargeBinary, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, intpk, timestamp
+from .base import Base, EnumText, UTCDateTime, intpk, timestamp
 from .survey import Survey
 from .vocabulary import RecipientKind, sql_in
 
-INTERNAL = RecipientKind.INTERNAL.value
+INTERNAL = RecipientKind.INTERNAL
 
 recipient_surveys = Table(
     "recipient_surveys", Base.metadata,
@@ -23,7 +23,7 @@ class Recipient(Base):
 
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[RecipientKind] = mapped_column(EnumText(RecipientKind, 16))
     #: HMAC key for this recipient's pseudonyms, wrapped by the key ring like a data key.
     pseudonym_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[timestamp]

@@ -4,8 +4,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, intpk, timestamp, utcnow
-from .vocabulary import CONSENT_CHOICES
+from .base import Base, EnumText, UTCDateTime, intpk, timestamp, utcnow
+from .vocabulary import CONSENT_CHOICES, ErasureReason
 
 
 class Response(Base):
@@ -89,7 +89,7 @@ class Erasure(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     #: withdrawn | minor | retention | staff
-    reason: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[ErasureReason] = mapped_column(EnumText(ErasureReason, 16))
     at: Mapped[timestamp]
 
 

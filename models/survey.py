@@ -4,8 +4,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, intpk, short_text, timestamp, utcnow
-from .vocabulary import MIN_AGE, RETENTION_DAYS, Classification, SurveyStatus, sql_in
+from .base import Base, EnumText, UTCDateTime, intpk, short_text, timestamp, utcnow
+from .vocabulary import MIN_AGE, RETENTION_DAYS, Classification, FieldType, Role, SurveyStatus, sql_in
 
 
 class Survey(Base):
@@ -26,7 +26,7 @@ class Survey(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     min_age: Mapped[int] = mapped_column(Integer, default=MIN_AGE)
     retention_days: Mapped[int] = mapped_column(Integer, default=RETENTION_DAYS)
-    status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.OPEN.value)
+    status: Mapped[SurveyStatus] = mapped_column(EnumText(SurveyStatus, 16), default=SurveyStatus.OPEN)
     created_at: Mapped[timestamp]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -36,7 +36,7 @@ class Survey(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.status == SurveyStatus.OPEN.value
+        return self.status == SurveyStatus.OPEN
 
 
 class Field(Base):
@@ -53,11 +53,11 @@ class Field(Base):
     name: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(Text)
     help: Mapped[str] = mapped_column(Text, default="")
-    type: Mapped[str] = mapped_column(String(16))
-    classification: Mapped[str] = mapped_column(String(8))
+    type: Mapped[FieldType] = mapped_column(EnumText(FieldType, 16))
+    classification: Mapped[Classification] = mapped_column(EnumText(Classification, 8))
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     #: birth_date or age: the field feeds the age gate.
-    role: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[Role | None] = mapped_column(EnumText(Role, 16))
     choices: Mapped[list[str] | None] = mapped_column(JSON)
     #: Bounds as JSON scalars: numbers for integer/number, ISO dates for date.
     min: Mapped[Any] = mapped_column(JSON, nullable=True)

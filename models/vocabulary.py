@@ -1,14 +1,15 @@
-"""The privacy language every other module speaks."""
+"""The privacy language every other module speaks. StrEnums: each member is its value wherever text is
+expected (a template, a JSON key, a CHECK constraint), and the columns that hold them read back as members."""
 import enum
 
 
-class Classification(str, enum.Enum):
+class Classification(enum.StrEnum):
     NON_PII = "non_pii"
     PII = "pii"
     SPI = "spi"
 
 
-class FieldType(str, enum.Enum):
+class FieldType(enum.StrEnum):
     TEXT = "text"
     TEXTAREA = "textarea"
     EMAIL = "email"
@@ -28,23 +29,23 @@ class FieldType(str, enum.Enum):
         return self in (FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """A field's part in the age gate."""
     BIRTH_DATE = "birth_date"
     AGE = "age"
 
 
-class SurveyStatus(str, enum.Enum):
+class SurveyStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 
 
-class RecipientKind(str, enum.Enum):
+class RecipientKind(enum.StrEnum):
     INTERNAL = "internal"
     THIRD_PARTY = "third_party"
 
 
-class PurposeRelation(str, enum.Enum):
+class PurposeRelation(enum.StrEnum):
     ORIGINAL = "original"
     OTHER = "other"
 
@@ -65,7 +66,7 @@ MIN_AGE = 18
 RETENTION_DAYS = 3650
 
 
-class ErasureReason(str, enum.Enum):
+class ErasureReason(enum.StrEnum):
     WITHDRAWN = "withdrawn"   # the respondent withdrew
     MINOR = "minor"           # found to be from a minor
     RETENTION = "retention"   # past the survey's retention period
@@ -76,7 +77,7 @@ class ErasureReason(str, enum.Enum):
 STAFF_ERASURE_REASONS = (ErasureReason.MINOR, ErasureReason.STAFF)
 
 
-class StaffRole(str, enum.Enum):
+class StaffRole(enum.StrEnum):
     ADMIN = "admin"
     RESEARCHER = "researcher"
 

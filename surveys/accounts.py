@@ -31,8 +31,8 @@ def create_account(session: Session, passwords: Passwords, email: str, role: str
     errors = {}
     if not EMAIL.match(email) or not storable(email):
         errors["email"] = ["Enter an email address."]
-    if role not in {r.value for r in StaffRole}:
-        errors["role"] = [f"Choose {' or '.join(r.value for r in StaffRole)}."]
+    if role not in set(StaffRole):
+        errors["role"] = [f"Choose {' or '.join(StaffRole)}."]
     if len(password) < MIN_PASSWORD:
         errors["password"] = [f"Use at least {MIN_PASSWORD} characters."]
     if errors:

@@ -67,7 +67,7 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
                 + "; ".join(changes) + ". Create a new survey (a new slug) instead.", {"fields": changes})
     for attr in ("title", "purpose", "purpose_description", "description", "min_age", "retention_days"):
         setattr(survey, attr, getattr(spec, attr))
-    survey.status = spec.status.value
+    survey.status = spec.status
     # Every save is a new version, fields included: respondents' requests compare it.
     survey.updated_at = utcnow()
     existing = {field.name: field for field in survey.fields}
@@ -75,8 +75,8 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
     for position, fspec in enumerate(spec.fields):
         field = existing.get(fspec.name) or Field(name=fspec.name)
         field.position, field.label, field.help = position, fspec.label, fspec.help
-        field.type, field.classification = fspec.type.value, fspec.classification.value
-        field.required, field.role = fspec.required, fspec.role.value if fspec.role else None
+        field.type, field.classification = fspec.type, fspec.classification
+        field.required, field.role = fspec.required, fspec.role
         field.choices = list(fspec.choices) if fspec.choices else None
         field.min, field.max = fspec.min, fspec.max
         fields.append(field)

@@ -174,7 +174,7 @@ responses_group = AppGroup("responses", help="Single responses, by their public 
 
 @responses_group.command("erase")
 @click.argument("public_id")
-@click.option("--reason", type=click.Choice([r.value for r in STAFF_ERASURE_REASONS]), required=True,
+@click.option("--reason", type=click.Choice([reason.value for reason in STAFF_ERASURE_REASONS]), required=True,
               help="minor: found to be from a minor; staff: a deletion request handled by staff.")
 @click.option("--actor", required=True, help="Who acts (your email), for the ledger.")
 def erase_command(public_id: str, reason: str, actor: str):

@@ -131,7 +131,7 @@ def _events(response: Response) -> list[ReceiptEvent]:
 def _third_parties(session: Session, survey: Survey) -> list[Recipient]:
     return list(session.scalars(
         select(Recipient).join(recipient_surveys, recipient_surveys.c.recipient_id == Recipient.id)
-        .where(recipient_surveys.c.survey_id == survey.id, Recipient.kind == RecipientKind.THIRD_PARTY.value)
+        .where(recipient_surveys.c.survey_id == survey.id, Recipient.kind == RecipientKind.THIRD_PARTY)
         .options(selectinload(Recipient.purposes)).order_by(Recipient.name)))
 
 
@@ -141,7 +141,7 @@ def consent_receipt(session: Session, response: Response, issuer: Issuer) -> Con
     survey = session.get(Survey, response.survey_id)
     fields_by_class: dict[Classification, list[str]] = {}
     for field in survey.fields:
-        fields_by_class.setdefault(Classification(field.classification), []).append(field.name)
+        fields_by_class.setdefault(field.classification, []).append(field.name)
     return ConsentReceipt(
         record_id=str(uuid.uuid5(RECORD_NAMESPACE, response.public_id)), issuer=issuer, survey=survey,
         response=response, purposes=_purposes(survey, response),

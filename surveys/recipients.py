@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from models.base import utcnow
 from models.crypto import KeyRing
 from models.definition import PURPOSE, SLUG
+from models.vocabulary import RecipientKind
 from models.recipient import INTERNAL, ApiToken, Recipient, RecipientPurpose
 from models.survey import Survey
 from models.text import printable
@@ -52,7 +53,7 @@ def create_recipient(session: Session, ring: KeyRing, name: str, purposes: list[
         raise InvalidSubmission("The recipient cannot be created.", errors)
     if session.scalar(select(Recipient).where(Recipient.name == name)):
         raise Conflict(f"There is already a recipient called {name!r}.")
-    recipient = Recipient(name=name, kind="third_party",
+    recipient = Recipient(name=name, kind=RecipientKind.THIRD_PARTY,
                           pseudonym_key=ring.wrap(secrets.token_bytes(32), pseudonym_key_aad(name)))
     recipient.purposes = [RecipientPurpose(purpose=p) for p in dict.fromkeys(purposes)]
     recipient.surveys = _surveys(session, survey_slugs)

@@ -91,8 +91,8 @@ def erase(session: Session, response: Response, reason: str, actor: str) -> bool
     if not deleted:
         return False
     survey = session.get(Survey, survey_id)
-    session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason.value))
-    ledger.append_erasure(session, survey.slug, public_id, reason.value, actor)
+    session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason))
+    ledger.append_erasure(session, survey.slug, public_id, reason, actor)
     session.flush()
     log.info("response %s erased (%s) by %s", public_id, reason, actor)
     return True

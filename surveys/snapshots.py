@@ -52,7 +52,7 @@ class SurveySnapshot:
 
     @property
     def is_open(self) -> bool:
-        return self.status == SurveyStatus.OPEN.value
+        return self.status == SurveyStatus.OPEN
 
     @classmethod
     def of(cls, survey: Survey) -> SurveySnapshot:

@@ -62,6 +62,6 @@ class ConfirmForm(FlaskForm):
 class EraseForm(FlaskForm):
     public_id = StringField("Response id", validators=[DataRequired()],
                             description="The id staff see in internal exports (the respondent column).")
-    reason = RadioField("Why", default=ErasureReason.MINOR.value, choices=[
-        SelectChoice(ErasureReason.MINOR.value, "The respondent turned out to be a minor"),
-        SelectChoice(ErasureReason.STAFF.value, "A deletion request the respondent made to us")])
+    reason = RadioField("Why", default=ErasureReason.MINOR, choices=[
+        SelectChoice(ErasureReason.MINOR, "The respondent turned out to be a minor"),
+        SelectChoice(ErasureReason.STAFF, "A deletion request the respondent made to us")])
