@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from models import keyring_file
+from models import ring_store
 from models.definition import load_definition
 from models.response import Response
 from models.schema import migrate
@@ -47,7 +47,7 @@ def prepare_instance(instance: Path, ring_path: Path, engine: Engine, *, notice_
         if _has_responses(engine):
             raise Conflict(f"The database holds responses but there is no key ring at {ring_path}. "
                            "A new key could not read them: restore the key ring from backup.")
-        if keyring_file.create(ring_path):
+        if ring_store.create(ring_path):
             done.key_ring = ring_path
     notice_file = instance / "privacy-notice.md"
     if not notice_file.exists() and not notice_configured:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import keyring_file
+from models import ring_store
 from models.crypto import KeyRing, data_key_aad
 from models.recipient import Recipient
 from models.response import Response
@@ -32,10 +32,10 @@ def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int
 
     The new key is saved beside the old ones and proven on disk before it wraps anything,
     so every row stays readable by every server whether or not its batch has been re-wrapped
-    yet (see keyring_file.new_current_key). Raises KeyRingError, having re-wrapped nothing,
+    yet (see ring_store.new_current_key). Raises KeyRingError, having re-wrapped nothing,
     when the ring cannot be read or saved. Commits a batch at a time: a million rows are not
     one transaction, and a rotation stopped half-way leaves every row readable; run it again."""
-    with keyring_file.new_current_key(ring_path) as (previous, ring), sessions() as session:
+    with ring_store.new_current_key(ring_path) as (previous, ring), sessions() as session:
         data_keys, after = 0, 0
         while True:
             last, count = rewrap_data_keys(session, ring, after, batch)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from models import keyring_file
+from models import ring_store
 from models.crypto import KeyRing, KeyRingError
 from surveys.keys import _Holder
 
@@ -16,11 +16,11 @@ def test_the_lock_is_exclusive_a_second_locker_waits_until_the_first_releases(tm
     second_has_it = threading.Event()
 
     def second_locker():
-        with keyring_file.locked(path):
+        with ring_store.locked(path):
             events.append("second locked")
             second_has_it.set()
 
-    with keyring_file.locked(path):
+    with ring_store.locked(path):
         thread = threading.Thread(target=second_locker)
         thread.start()
         assert not second_has_it.wait(0.5), "the second locker got the lock while the first held it"
@@ -28,14 +28,14 @@ def test_the_lock_is_exclusive_a_second_locker_waits_until_the_first_releases(tm
     assert second_has_it.wait(5)
     thread.join(5)
     assert events == ["first releases", "second locked"]
-    assert stat.S_IMODE(keyring_file.lock_path(path).stat().st_mode) == 0o600
+    assert stat.S_IMODE(ring_store.lock_path(path).stat().st_mode) == 0o600
 
 
 def test_init_never_overwrites_a_ring_another_process_has_just_written(tmp_path):
     path, created = tmp_path / "keyring.json", []
     theirs = KeyRing.generate()
-    with keyring_file.locked(path):  # another `init` holds the lock and is writing its ring
-        thread = threading.Thread(target=lambda: created.append(keyring_file.create(path)))
+    with ring_store.locked(path):  # another `init` holds the lock and is writing its ring
+        thread = threading.Thread(target=lambda: created.append(ring_store.create(path)))
         thread.start()
         time.sleep(0.2)
         theirs.save(path)
@@ -46,22 +46,22 @@ def test_init_never_overwrites_a_ring_another_process_has_just_written(tmp_path)
 
 def test_a_new_key_joins_the_ring_as_it_is_on_disk_not_as_a_caller_last_read_it(tmp_path):
     path = tmp_path / "keyring.json"
-    keyring_file.create(path)
+    ring_store.create(path)
     stale = KeyRing.load(path)
-    with keyring_file.new_current_key(path) as (_, first):
+    with ring_store.new_current_key(path) as (_, first):
         pass
-    with keyring_file.new_current_key(path) as (previous, second):
+    with ring_store.new_current_key(path) as (previous, second):
         assert previous == first.current
     assert set(KeyRing.load(path).keys) == set(stale.keys) | {first.current, second.current}
 
 
 def test_a_key_that_is_not_on_disk_after_saving_is_never_handed_out(tmp_path, monkeypatch):
     path = tmp_path / "keyring.json"
-    keyring_file.create(path)
+    ring_store.create(path)
     before = path.read_bytes()
     monkeypatch.setattr(KeyRing, "save", lambda ring, target: None)
     with pytest.raises(KeyRingError, match="is not the one just saved"):
-        with keyring_file.new_current_key(path):
+        with ring_store.new_current_key(path):
             pytest.fail("the body ran with a key that never reached the file")
     assert path.read_bytes() == before
 
