@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ledger
+from models.consent import lifts_gpc_opt_out
 from models.crypto import KeyRing, open_answers, seal_answers
 from models.response import ConsentEvent, Erasure, Response
 from models.submission import check_answers, shows_minor, split_by_class
@@ -58,10 +59,21 @@ def respondent_record(session: Session, ring: KeyRing, response: Response) -> Re
                             disclosures=ledger.disclosures_of(session, response.id, response.public_id))
 
 
+GPC_LIFT = ("Your Global Privacy Control signal asks us not to disclose your personal information to third "
+            "parties; lifting that opt-out needs an explicit confirmation that the signal cannot give.")
+
+
 def change_consent(session: Session, response: Response, changes: dict[str, bool], *, source: str,
-                   notice_version: str, notice_text: str | None = None, actor: str = "respondent") -> dict[str, bool]:
+                   notice_version: str, notice_text: str | None = None, actor: str = "respondent",
+                   gpc: bool = False, lift_confirmed: bool = False) -> dict[str, bool]:
     """Apply a change of the respondent's choices; an event records what changed, when and under
-    which notice. Returns the changes that took effect (nothing when nothing changed)."""
+    which notice. Returns the changes that took effect (nothing when nothing changed).
+
+    An opt-out a Global Privacy Control signal asks for (`gpc`: the request carries it now; or it
+    set the opt-out) is lifted only with `lift_confirmed`: each surface says what confirms it."""
+    if lifts_gpc_opt_out(response.consent, changes, signal=gpc, set_by_signal=response.opted_out_by_gpc) \
+            and not lift_confirmed:
+        raise InvalidSubmission("Some consent choices need attention.", {"opt_out_third_party": [GPC_LIFT]})
     effective = {key: value for key, value in changes.items() if getattr(response, key) != value}
     if notice_text is not None:
         record_notice(session, notice_version, notice_text)

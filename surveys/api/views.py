@@ -1,6 +1,6 @@
 from flask import jsonify, request
 
-from models.consent import check_consent_change, lifts_gpc_opt_out
+from models.consent import check_consent_change
 from models.survey import Survey
 from models.vocabulary import ErasureReason
 
@@ -51,9 +51,6 @@ def update_me():
     response, body = _me(), json_body()
     only_keys(body, ("answers", "consent"))
     changes, problems = check_consent_change(body.get("consent", {}))
-    if lifts_gpc_opt_out(response.consent, changes, signal=gpc_signal()):
-        problems["opt_out_third_party"] = ["This request carries a Global Privacy Control signal, which opts out of "
-                                         "third-party disclosure; it cannot also lift that opt-out."]
     if problems:
         raise errors.InvalidSubmission("Some consent choices need attention.", problems)
     if "answers" in body:
@@ -63,8 +60,9 @@ def update_me():
             rights.clear_residue(db.engine())
             raise errors.NotEligible(rights.minor_erased(db.session().get(Survey, response.survey_id)))
     notice = current_notice()
+    # A PATCH is itself an explicit choice on the respondent's record, unless it carries the signal.
     rights.change_consent(db.session(), response, changes, source="api", notice_version=notice.version,
-                            notice_text=notice.text)
+                          notice_text=notice.text, gpc=gpc_signal(), lift_confirmed=not gpc_signal())
     db.commit()
     if "answers" in body:
         rights.clear_residue(db.engine())  # the answers as they were, in the write-ahead log

@@ -6,7 +6,6 @@ from functools import wraps
 
 from flask import Response, current_app, redirect, render_template, request, session, url_for
 
-from models.consent import lifts_gpc_opt_out
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, ErasureReason
 
@@ -17,16 +16,8 @@ from ..keys import keyring
 from ..ratelimit import limiter
 from ..web import current_notice, gpc_signal, receipt_issuer
 from . import bp
-from .forms import (
-    PREFIX,
-    ConsentChangeForm,
-    ReceiptForm,
-    WithdrawForm,
-    answers_form,
-    as_form_text,
-    show_errors,
-    typed_answers,
-)
+from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
+                    typed_answers)
 
 
 def _signed_in():
@@ -83,13 +74,14 @@ def record(response):
 def consent_change(response):
     form = ConsentChangeForm()
     if form.validate_on_submit():
-        changes = {key: form[key].data for key in CONSENT_CHOICES}
-        if lifts_gpc_opt_out(response.consent, changes, signal=gpc_signal(),
-                             set_by_signal=response.opted_out_by_gpc) and not form.lift_gpc.data:
-            return redirect(url_for(".record", gpc="confirm", _anchor="consent-heading"))
         notice = current_notice()
-        rights.change_consent(db.session(), response, changes, source="form",
-                                notice_version=notice.version, notice_text=notice.text)
+        try:
+            rights.change_consent(db.session(), response, {key: form[key].data for key in CONSENT_CHOICES},
+                                  source="form", notice_version=notice.version, notice_text=notice.text,
+                                  gpc=gpc_signal(), lift_confirmed=form.lift_gpc.data)
+        except errors.InvalidSubmission:  # only the GPC confirmation can be missing from this form
+            db.session().rollback()
+            return redirect(url_for(".record", gpc="confirm", _anchor="consent-heading"))
         db.commit()
     return redirect(url_for(".record"))
 

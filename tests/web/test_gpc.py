@@ -127,8 +127,9 @@ def test_other_choices_change_freely_while_the_signal_is_on(client, submit):
 def test_the_api_will_not_lift_the_opt_out_in_a_request_that_carries_the_signal(client, submit):
     code = submit(DEMO, ANSWERS, headers=GPC).get_json()["receipt"]
     refused = client.patch("/api/v1/me", headers={"X-Receipt": code, **GPC},
-                           json={"consent": {"opt_out_third_party": False}})
+                           json={"consent": {"opt_out_third_party": False}, "answers": {"full_name": "Changed"}})
     assert refused.status_code == 422 and "opt_out_third_party" in refused.get_json()["errors"]
     assert opt_out(client, code) is True
+    assert client.get("/api/v1/me", headers={"X-Receipt": code}).get_json()["answers"]["full_name"] == "Ann Lee"
     lifted = client.patch("/api/v1/me", headers={"X-Receipt": code}, json={"consent": {"opt_out_third_party": False}})
     assert lifted.status_code == 200 and opt_out(client, code) is False
