@@ -73,8 +73,8 @@ def clean_value(field: FieldLike, value: Any) -> Any:
     if ftype in MAX_LENGTH:
         if not isinstance(value, str):
             raise AnswerError("Enter text.")
-        if text_problem(value):
-            raise AnswerError(MESSAGES[text_problem(value)])
+        if problem := text_problem(value):
+            raise AnswerError(MESSAGES[problem])
         value = value.strip()
         if not value:
             return None

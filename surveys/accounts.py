@@ -13,17 +13,16 @@ from models.submission import EMAIL
 from models.text import storable
 from models.vocabulary import StaffRole
 
-from .auth import Passwords, digest, new_session_token, still_live
+from .auth import Passwords, digest, open_session, still_live
 from .errors import Conflict, InvalidSubmission, LoginFailed, LoginThrottled
 
 log = logging.getLogger(__name__)
-
-
 
 MIN_PASSWORD = 12
 FAILURE_WINDOW = timedelta(minutes=15)
 FAILURES_PER_EMAIL = 5
 FAILURES_PER_CLIENT = 20
+
 
 def create_account(session: Session, passwords: Passwords, email: str, role: str, password: str,
                    spi_access: bool = False) -> Account:
@@ -68,10 +67,7 @@ def authenticate(session: Session, passwords: Passwords, email: str, password: s
 
 
 def start_session(session: Session, account: Account) -> str:
-    token, token_digest = new_session_token()
-    session.add(StaffSession(token_digest=token_digest, account_id=account.id))
-    session.flush()
-    return token
+    return open_session(session, StaffSession, account_id=account.id)
 
 
 def load_session(session: Session, token: str, idle: timedelta) -> Account | None:

@@ -45,6 +45,15 @@ def new_session_token() -> tuple[str, str]:
     return token, digest(token)
 
 
+def open_session(session, model, **owner) -> str:
+    """A server-side session row for its owner (a staff account, a response); returns the token for
+    the cookie, whose digest alone is stored."""
+    token, token_digest = new_session_token()
+    session.add(model(token_digest=token_digest, **owner))
+    session.flush()
+    return token
+
+
 def still_live(engine: Engine, row, idle: timedelta, now: datetime) -> bool:
     """A server-side session row (staff or respondent), seen now: deleted when it sat idle too long,
     else its last-seen time moved on, at most once a minute. Written in a transaction of its own,

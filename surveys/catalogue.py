@@ -12,6 +12,7 @@ from models.base import utcnow
 from models.definition import SLUG, SurveySpec, stranding_changes
 from models.response import Response
 from models.survey import Field, Survey
+from models.vocabulary import SurveyStatus
 
 from .errors import NotFound, StrandedData, SurveyClosed
 from .snapshots import SurveySnapshot, survey_snapshot
@@ -44,7 +45,7 @@ def get_open_survey(session: Session, slug: str) -> SurveySnapshot:
 
 
 def list_open_surveys(session: Session) -> list[Survey]:
-    return list(session.scalars(select(Survey).where(Survey.status == "open").order_by(Survey.title)))
+    return list(session.scalars(select(Survey).where(Survey.status == SurveyStatus.OPEN).order_by(Survey.title)))
 
 
 def count_responses(session: Session, survey: Survey) -> int:

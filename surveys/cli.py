@@ -11,7 +11,7 @@ from models import ledger
 from models.base import utcnow
 from models.crypto import KeyRingError
 from models.definition import DefinitionError, load_definition
-from models.text import MESSAGES, storable, text_problem
+from models.text import MESSAGES, text_problem
 from models.vocabulary import STAFF_ERASURE_REASONS, StaffRole
 
 from . import accounts, catalogue, db, errors, installation, recipients, rights, rotation
@@ -179,8 +179,8 @@ responses_group = AppGroup("responses", help="Single responses, by their public 
 @click.option("--actor", required=True, help="Who acts (your email), for the ledger.")
 def erase_command(public_id: str, reason: str, actor: str):
     """Erase one response now; the ledger records that it happened, never what it held."""
-    if not storable(actor):
-        _fail("--actor: " + MESSAGES[text_problem(actor)])
+    if problem := text_problem(actor):
+        _fail("--actor: " + MESSAGES[problem])
     session = db.session()
     try:
         if not rights.erase(session, rights.find_by_public_id(session, public_id), reason, actor):

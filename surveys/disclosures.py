@@ -19,9 +19,10 @@ from models.disclosure import Audience, ConsentState, Decision, Withheld, decide
 from models.recipient import Recipient
 from models.response import Erasure, Response
 from models.survey import Survey
-from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason, RecipientKind
+from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason
 
 from .errors import Forbidden
+from .recipients import require_shared
 
 DROP_WITHHELD = "drop"    # leave out respondents with anything withheld
 BLANK_WITHHELD = "blank"  # leave withheld cells empty
@@ -39,14 +40,12 @@ class Disclosure:
 
 def prepare(survey: Survey, recipient: Recipient, purpose: str, actor: str, spi_clearance: bool = False) -> Disclosure:
     """Check that this recipient may receive this survey for this purpose; Forbidden if not."""
-    if not recipient.shares(survey):
-        raise Forbidden(f"The survey {survey.slug!r} is not shared with {recipient.name}.")
+    require_shared(recipient, survey)
     if purpose != survey.purpose and purpose not in recipient.purpose_names:
         raise Forbidden(f"{purpose!r} is neither the survey's own purpose nor one registered for {recipient.name}.")
-    kind = RecipientKind.INTERNAL if recipient.is_internal else RecipientKind.THIRD_PARTY
     # Loaded now, so a streamed export can use them after the request's session has closed.
     survey.fields, recipient.purposes  # noqa: B018
-    return Disclosure(survey, recipient, purpose, actor, Audience.of(kind, survey.purpose, purpose, spi_clearance))
+    return Disclosure(survey, recipient, purpose, actor, Audience.of(recipient.kind, survey.purpose, purpose, spi_clearance))
 
 
 #: The consent columns, in CONSENT_CHOICES' order: a row's flags are read as one tuple in that order.

@@ -35,9 +35,7 @@ def check_request() -> None:
     only: Flask-WTF would otherwise read a JSON body as form data, whatever its shape."""
     if request.is_json and not request.path.startswith("/api/"):
         abort(415, "These pages take HTML forms; the JSON API is under /api/.")
-    problems = []
-    if text_problem(request.path):
-        problems.append((("path",), text_problem(request.path)))
+    problems = [(("path",), problem)] if (problem := text_problem(request.path)) else []
     for source in (request.args, request.form):
         for key, values in source.lists():
             problems += [((key,), problem) for _, problem in bad_text({key: values})]

@@ -35,6 +35,12 @@ def list_recipients(session: Session, *, with_details: bool = False) -> list[Rec
     return list(session.scalars(query))
 
 
+def require_shared(recipient: Recipient, survey: Survey) -> None:
+    """Forbidden unless the survey is shared with this recipient (staff see every survey)."""
+    if not recipient.shares(survey):
+        raise Forbidden(f"The survey {survey.slug!r} is not shared with {recipient.name}.")
+
+
 def get_recipient(session: Session, recipient_id: int) -> Recipient:
     recipient = session.get(Recipient, recipient_id)
     if recipient is None:

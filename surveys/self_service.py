@@ -10,14 +10,11 @@ from models.base import utcnow
 from models.respondent_access import RespondentSession
 from models.response import Response
 
-from .auth import digest, new_session_token, still_live
+from .auth import digest, open_session, still_live
 
 
 def start_session(session: Session, response: Response) -> str:
-    token, token_digest = new_session_token()
-    session.add(RespondentSession(token_digest=token_digest, response_id=response.id))
-    session.flush()
-    return token
+    return open_session(session, RespondentSession, response_id=response.id)
 
 
 def load_session(session: Session, token: object, idle: timedelta) -> Response | None:

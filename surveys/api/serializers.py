@@ -4,7 +4,7 @@ from typing import Any, Callable
 
 from models.base import iso_utc
 from models.recipient import INTERNAL
-from models.vocabulary import Classification
+from models.vocabulary import Classification, RecipientKind
 
 from ..consent_receipts import SCHEMA_VERSION, ConsentReceipt
 from ..disclosures import DisclosedRow, Disclosure
@@ -78,8 +78,8 @@ def consent_receipt(receipt: ConsentReceipt) -> dict[str, Any]:
                              "pii_attribute_ids": names} for cls, names in receipt.fields_by_class.items()],
         "retention_period": {"days": survey.retention_days, "starts_at": iso_utc(response.submitted_at),
                              "ends_at": iso_utc(receipt.retention_ends_at)},
-        "recipients": [{"party_name": INTERNAL, "party_role": "internal"}]
-        + [{"party_name": r.name, "party_role": "third_party", "purposes": r.purpose_names}
+        "recipients": [{"party_name": INTERNAL, "party_role": RecipientKind.INTERNAL}]
+        + [{"party_name": r.name, "party_role": r.kind, "purposes": r.purpose_names}
            for r in receipt.third_parties],
         "withdrawal_method": {
             "description": "Withdrawing erases your answers and this record at once. Sign in at the self-service "

@@ -133,8 +133,7 @@ def aggregates(slug: str):
 @limiter.limit(per_token, key_func=token_key)
 def revocations(slug: str):
     survey = catalogue.get_survey(db.session(), slug)
-    if not g.recipient.shares(survey):
-        raise errors.Forbidden(f"The survey {slug!r} is not shared with {g.recipient.name}.")
+    recipients.require_shared(g.recipient, survey)
     since = _since()
     found = revocations_since(db.session(), keyring(), survey, g.recipient, since)
     return jsonify(survey=slug, since=iso_utc(since) if since else None, data=found)

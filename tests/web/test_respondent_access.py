@@ -95,11 +95,14 @@ def test_a_new_consent_step_is_a_new_submission(client, count_rows):
     assert count_rows("responses") == 2 and count_rows("submission_tokens") == 2
 
 
-def test_the_cookie_never_carries_the_receipt_code_or_the_public_id(app, client):
+def test_the_cookie_never_carries_the_receipt_code_or_the_public_id(app, client, instance_path):
     token = consented(client)
     client.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **ANSWERS})
     before_receipt = session_content(app, client)
+    stored_before_shown = raw_database_bytes(app, instance_path)
     code = receipt_shown(client.get(f"/s/{DEMO}/receipt").get_data(as_text=True))
+    # While it waits for its page the code is sealed under the browser's token: not in the database in clear.
+    assert code.encode() not in stored_before_shown and code.replace("-", "").encode() not in stored_before_shown
     with app.app_context():
         public_id = db.session().scalar(select(Response.public_id))
         sealed = db.session().scalar(select(SubmissionToken.sealed_receipt))
