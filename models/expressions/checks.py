@@ -26,6 +26,7 @@ COMPARABLE = {frozenset({Kind.TEXT, Kind.DATE}), frozenset({Kind.TEXT, Kind.TIME
               frozenset({Kind.TEXT, Kind.DATETIME}), frozenset({Kind.DATE, Kind.DATETIME})}
 NUMERIC = {"abs": Kind.NUMBER, "max": Kind.NUMBER, "mean": Kind.NUMBER, "min": Kind.NUMBER, "sum": Kind.NUMBER}
 LITERAL_KINDS = {bool: Kind.BOOLEAN, int: Kind.NUMBER, float: Kind.NUMBER, str: Kind.TEXT}
+UNORDERED = {Kind.BOOLEAN, Kind.LIST}
 SHOWN_CHOICES = 10
 
 
@@ -84,30 +85,33 @@ class _Checker:
             return Kind.BOOLEAN
         if op == "in":
             self.need(right, kinds[1], (Kind.LIST,), "'in' needs a list on its right")
+            if kinds[0] is Kind.LIST:
+                self.add(f"'in' looks for one value in a list, but '{to_source(left)}' is a list itself")
             self.choice(right, left)
             return Kind.BOOLEAN
+        if op in ("==", "!=") and (self.choice(left, right) or self.choice(right, left)):
+            return Kind.BOOLEAN  # said more helpfully than a mismatch of kinds
         if Kind.ANY not in kinds and kinds[0] != kinds[1] and frozenset(kinds) not in COMPARABLE:
             self.add(f"{source} compares {WORDS[kinds[0]]} with {WORDS[kinds[1]]}")
-        elif op not in ("==", "!=") and (kinds[0] in (Kind.BOOLEAN, Kind.LIST) or kinds[1] in (Kind.BOOLEAN, Kind.LIST)):
-            unordered = kinds[0] if kinds[0] in (Kind.BOOLEAN, Kind.LIST) else kinds[1]
+        elif op not in ("==", "!=") and UNORDERED & set(kinds):
+            unordered = kinds[0] if kinds[0] in UNORDERED else kinds[1]
             self.add(f"'{op}' cannot put {WORDS[unordered]} in order: {source}")
         elif Kind.LIST in kinds:
             self.add(f"{source} compares lists, which are never equal: use 'in' or count()")
-        if op in ("==", "!="):
-            self.choice(left, right)
-            self.choice(right, left)
         return Kind.BOOLEAN
 
-    def choice(self, name: tuple, literal: tuple) -> None:
+    def choice(self, name: tuple, literal: tuple) -> bool:
         """A literal compared with (or looked for in) a field with choices must be one of them, type and all."""
         if name[0] != "name" or literal[0] != "lit" or name[1] not in self.choices:
-            return
+            return False
         options = tuple(self.choices[name[1]] or ())
         if options and not any(type(literal[1]) is type(option) and literal[1] == option for option in options):
             shown = ", ".join(str(option) for option in options[:SHOWN_CHOICES])
             more = ", …" if len(options) > SHOWN_CHOICES else ""
             hint = f": choices are text, write '{literal[1]}'" if str(literal[1]) in options else ""
             self.add(f"{literal_source(literal[1])} is not one of {name[1]}'s choices ({shown}{more}){hint}")
+            return True
+        return False
 
     def call(self, function: str, args: tuple) -> Kind:
         kinds = [self.kind(arg) for arg in args]

@@ -114,7 +114,8 @@ def _number(token: Token) -> int | float:
 
 @cache
 def _parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", transformer=_ToTree(), maybe_placeholders=True)
+    # The basic lexer, not the contextual one: that would read a keyword where no keyword fits as a name.
+    return Lark(GRAMMAR, parser="lalr", lexer="basic", transformer=_ToTree(), maybe_placeholders=True)
 
 
 @lru_cache(maxsize=2048)

@@ -41,7 +41,8 @@ def in_browser(server, browser, cases: list[dict]) -> list[dict]:
 
 def mismatches(cases: list[dict], results: list[dict]) -> list[str]:
     return [f"{case['source']} with {case['values']} on {case['today']}: Python {case['python']!r}, browser {result}"
-            for case, result in zip(cases, results) if "value" not in result or not same(case["python"], result["value"])]
+            for case, result in zip(cases, results)
+            if "value" not in result or not same(case["python"], result["value"])]
 
 
 def test_the_browser_gives_every_vector_exactly_the_python_result(server, browser):
