@@ -1,6 +1,7 @@
 """Checking an expression against a survey's fields: the kind it gives, and what an author should fix."""
 from __future__ import annotations
 
+import difflib
 import enum
 from collections.abc import Mapping
 from typing import Any
@@ -54,7 +55,8 @@ class _Checker:
             return Kind.ANY if node[1] is None else LITERAL_KINDS[type(node[1])]
         if tag == "name":
             if node[1] not in self.kinds:
-                self.add(f"unknown name '{node[1]}'")
+                close = difflib.get_close_matches(node[1], list(self.kinds), n=1)
+                self.add(f"unknown name '{node[1]}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
                 return Kind.ANY
             return Kind(self.kinds[node[1]])
         if tag == "not":

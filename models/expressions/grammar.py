@@ -103,13 +103,12 @@ class _ToTree(Transformer):
 
 
 def _number(token: Token) -> int | float:
-    if "." not in token:
-        value = int(token)
-        return value if value <= SAFE_INTEGER else _number(Token("NUMBER", token + ".0", start_pos=token.start_pos))
-    value = float(token)
+    value = int(token) if "." not in token else float(token)
+    if type(value) is int and value > SAFE_INTEGER:
+        value = float(token)  # as a JavaScript number reads it
     if value == float("inf"):
         raise ExpressionError(f"the number at column {token.start_pos + 1} is too large", token.start_pos + 1)
-    return int(value) if value.is_integer() and value <= SAFE_INTEGER else value
+    return int(value) if type(value) is float and value.is_integer() and value <= SAFE_INTEGER else value
 
 
 @cache
@@ -118,11 +117,15 @@ def _parser() -> Lark:
     return Lark(GRAMMAR, parser="lalr", lexer="basic", transformer=_ToTree(), maybe_placeholders=True)
 
 
-@lru_cache(maxsize=2048)
 def parse(source: str) -> Expression:
-    """Cached by source: an Expression is immutable, and keeps its compiled form between evaluations."""
     if not isinstance(source, str):
         raise ExpressionError("an expression must be text", None)
+    return _parse(source)
+
+
+@lru_cache(maxsize=2048)
+def _parse(source: str) -> Expression:
+    """Cached by source: an Expression is immutable, and keeps its compiled form between evaluations."""
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"is too long: {len(source)} characters, at most {MAX_LENGTH}", None)
     if not source.strip():
@@ -151,7 +154,7 @@ def _syntax_error(source: str, exc: UnexpectedInput) -> ExpressionError:
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         column = len(source.rstrip()) + 1
         closing = isinstance(exc, UnexpectedToken) and "RPAR" in exc.expected and len(exc.expected) <= 2
-        hint = ": a ')' is missing" if closing else ": something is missing after the last operator"
+        hint = ": a ')' is missing" if closing else ": a value is missing at the end"
         return ExpressionError(f"the expression ends too early at column {column}{hint}", column)
     assert isinstance(exc, UnexpectedToken)
     token, column = exc.token, exc.token.start_pos + 1

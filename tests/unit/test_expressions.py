@@ -72,7 +72,7 @@ def test_an_expression_knows_the_names_it_reads_but_not_its_functions():
 
 def test_parsing_is_cached_and_so_is_the_compiled_form():
     first = parse("a + 1")
-    assert parse("a + 1") is first
+    assert parse("a + 1") is first and parse("a+1") is not first
     evaluate(first, {"a": 1}, TODAY)
     compiled = first._compiled
     assert compiled is not None and evaluate(first, {"a": 2}, TODAY) == 3 and first._compiled is compiled
@@ -113,6 +113,7 @@ def test_a_syntax_error_says_what_and_where(source, message, column):
 
 @pytest.mark.parametrize("source, message", [
     ("", "the expression is empty"), ("   ", "the expression is empty"), (None, "an expression must be text"),
+    (["a"], "an expression must be text"),
     ("a + " * 500 + "a", "is too long: 2001 characters, at most 2000"),
     ("not " * 300 + "a", "nests too deeply"), ("-" * 1999 + "1", "nests too deeply"),
 ])
@@ -174,7 +175,8 @@ KINDS = {"age": Kind.NUMBER, "name": Kind.TEXT, "smoker": Kind.BOOLEAN, "born": 
 CHOICES = {"clinic": ("north", "south"), "activities": ("walking", "yoga"), "code": ("1", "2")}
 
 PROBLEMS = [
-    ("smokr == true", ["unknown name 'smokr'"]),
+    ("smokr == true", ["unknown name 'smokr' (did you mean 'smoker'?)"]),
+    ("weight > 3", ["unknown name 'weight'"]),
     ("age + name", ["'+' needs numbers, but 'name' is text"]),
     ("-name", ["'-' needs a number, but 'name' is text"]),
     ("age == 'ten'", ["age == 'ten' compares a number with text"]),
@@ -198,7 +200,7 @@ PROBLEMS = [
     ("if(age, 1, 2)", ["if() needs true or false as its condition, but 'age' is a number"]),
     ("age and smoker", ["'and' needs true or false on both sides, but 'age' is a number"]),
     ("not name", ["'not' needs true or false, but 'name' is text"]),
-    ("age + name > smokr", ["'+' needs numbers, but 'name' is text", "unknown name 'smokr'"]),
+    ("age + name > smokr", ["'+' needs numbers, but 'name' is text", "unknown name 'smokr' (did you mean 'smoker'?)"]),
 ]
 
 
