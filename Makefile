@@ -28,7 +28,12 @@ init: $(VENV)/.installed
 run: init
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev-installed
+# axe-core, for the accessibility checks of the browser tests (served to the page from the app's origin).
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python -m pytest
 
 clean-venv:

@@ -6,10 +6,11 @@ import sys
 from collections import Counter
 from typing import Any, Iterable, Mapping, Protocol
 
+from .choices import options
 from .vocabulary import FieldType
 
 COUNTED = (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN)
-MEASURED = (FieldType.INTEGER, FieldType.NUMBER)
+MEASURED = (FieldType.INTEGER, FieldType.NUMBER, FieldType.CALCULATED)  # a score's answers that are numbers
 LARGEST = sys.float_info.max
 _LOWEST_EXPONENT = sys.float_info.min_exp - sys.float_info.mant_dig  # 2**-1074, the smallest step
 
@@ -161,12 +162,17 @@ def _summary(f: FieldLike, tally: Tally, k: int) -> dict[str, Any]:
     if tally.answered < k:
         summary.update(answered=None, suppressed=True)
     elif ftype in COUNTED:
-        cells = list(f.choices) if ftype is not FieldType.BOOLEAN else ["yes", "no"]
-        counts = {cell: tally.counts.get(cell, 0) for cell in cells}
+        # Counted by value (JSON keys are text: 0 is "0"); coded choices' labels travel beside the counts.
+        choices = options(f) if ftype is not FieldType.BOOLEAN else ()
+        values = [c.value for c in choices] if choices else ["yes", "no"]
+        cells = [str(value) for value in values]
+        counts = {cell: tally.counts.get(value, 0) for cell, value in zip(cells, values)}
         hidden = suppress(counts, k, additive=ftype is not FieldType.MULTI_CHOICE)
         summary.update(answered=tally.answered,
                        counts={cell: (None if cell in hidden else n) for cell, n in counts.items()},
                        suppressed_cells=sorted(hidden, key=cells.index))
+        if any(str(c.value) != c.label for c in choices):
+            summary["labels"] = {str(c.value): c.label for c in choices}
     elif ftype in MEASURED:
         mean, sd = tally.moments.mean, tally.moments.sd
         summary.update(answered=tally.answered, mean=None if mean is None else round(mean, 2),

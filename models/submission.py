@@ -1,18 +1,23 @@
-"""What a submission must be: answers checked against their fields, consent
-checked against the terms. The web form and the JSON API both come here."""
+"""What one answer must be: a value checked against its field (type, bounds, pattern, choices), from
+JSON or from form text. Which fields are asked at all is models.answering's rule."""
 from __future__ import annotations
 
+import functools
 import math
 import re
-from datetime import date
-from typing import Any, Iterable, Mapping, Protocol
+from datetime import date, datetime, timezone
+from typing import Any, Protocol
 
+import re2
+
+from .choices import from_form_text, options, value_index
 from .text import MESSAGES, text_problem
-from .vocabulary import Classification, FieldType, Role
+from .vocabulary import FieldType
 
 MAX_LENGTH = {FieldType.TEXT: 500, FieldType.TEXTAREA: 10_000, FieldType.EMAIL: 254}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 WHOLE = re.compile(r"^[+-]?\d+$")
+TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 #: The largest whole number a double holds exactly: integers within it read the same in JSON,
 #: JavaScript, SPSS and Stata, and sums of them cannot overflow a float.
 SAFE_INTEGER = 2**53 - 1
@@ -28,10 +33,49 @@ class FieldLike(Protocol):
     choices: Any
     min: Any
     max: Any
+    pattern: Any
 
 
 class AnswerError(ValueError):
     """One answer does not fit its field; the message is for the respondent."""
+
+
+_QUIET = re2.Options()
+_QUIET.log_errors = False
+
+
+@functools.lru_cache(maxsize=512)
+def compiled_pattern(pattern: str) -> Any:
+    """RE2 runs in time linear in the answer, whatever the pattern: no author's regex can hang a worker."""
+    return re2.compile(pattern, options=_QUIET)
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why RE2 cannot run this pattern (a lookaround, a backreference, a syntax error), or None."""
+    try:
+        compiled_pattern(pattern)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "invalid"
+        return reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    return None
+
+
+def time_text(value: str) -> str | None:
+    """HH:MM on a 24-hour clock, or None."""
+    value = value.strip()
+    return value if TIME.match(value) else None
+
+
+def utc_text(value: str) -> str | None:
+    """An ISO 8601 date and time with its offset → the same instant in UTC as YYYY-MM-DDTHH:MM:SSZ, or None.
+    Without an offset the instant is unknown, so it is None too."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        if moment.utcoffset() is None:
+            return None
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError):
+        return None
 
 
 def is_whole(value: Any) -> bool:
@@ -71,18 +115,7 @@ def clean_value(field: FieldLike, value: Any) -> Any:
     if value is None:
         return None
     if ftype in MAX_LENGTH:
-        if not isinstance(value, str):
-            raise AnswerError("Enter text.")
-        if problem := text_problem(value):
-            raise AnswerError(MESSAGES[problem])
-        value = value.strip()
-        if not value:
-            return None
-        if len(value) > MAX_LENGTH[ftype]:
-            raise AnswerError(f"Use at most {MAX_LENGTH[ftype]} characters.")
-        if ftype is FieldType.EMAIL and not EMAIL.match(value):
-            raise AnswerError("Enter an email address like name@example.org.")
-        return value
+        return _text(field, ftype, value)
     if ftype is FieldType.INTEGER:
         if not is_whole(value):
             raise AnswerError("Enter a whole number.")
@@ -98,50 +131,91 @@ def clean_value(field: FieldLike, value: Any) -> Any:
         if is_whole(value):
             _safe(field, value, "a number")
         return value
-    if ftype is FieldType.DATE:
-        if not isinstance(value, str):
-            raise AnswerError("Enter a date as YYYY-MM-DD.")
-        if not value.strip():
-            return None
-        try:
-            day = date.fromisoformat(value.strip())
-        except ValueError:
-            raise AnswerError("Enter a real date as YYYY-MM-DD.") from None
-        if len(value.strip()) != 10:
-            raise AnswerError("Enter a real date as YYYY-MM-DD.")
-        _in_range(field, day.isoformat(), "a date")
-        return day.isoformat()
+    if ftype in (FieldType.DATE, FieldType.TIME, FieldType.DATETIME):
+        return _moment(field, ftype, value)
     if ftype is FieldType.CHOICE:
-        if not isinstance(value, str):
-            raise AnswerError("Choose one of the options.")
         if value == "":
             return None
-        if value not in field.choices:
-            raise AnswerError("Choose one of the options given.")
+        choices = options(field)
+        if value_index(choices, value) is None:
+            raise AnswerError("Choose one of the options given: " + _listed(choices) + ".")
         return value
     if ftype is FieldType.MULTI_CHOICE:
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        choices = options(field)
+        if not isinstance(value, list):
             raise AnswerError("Choose from the options given, as a list.")
-        if len(set(value)) != len(value):
+        picked = [value_index(choices, item) for item in value]
+        if None in picked:
+            raise AnswerError("Choose only from the options given: " + _listed(choices) + ".")
+        if len(set(picked)) != len(picked):
             raise AnswerError("Choose each option at most once.")
-        if any(item not in field.choices for item in value):
-            raise AnswerError("Choose only from the options given.")
-        return [choice for choice in field.choices if choice in value] or None
+        return [choices[index].value for index in sorted(picked)] or None
     if ftype is FieldType.BOOLEAN:
         if not isinstance(value, bool):
             raise AnswerError("Answer yes or no.")
         return value
-    raise AnswerError("This question cannot be answered.")  # unreachable for a checked definition
+    raise AnswerError("This question takes no answer.")  # notes and calculated fields: models.answering
+
+
+def _text(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
+    if not isinstance(value, str):
+        raise AnswerError("Enter text.")
+    if problem := text_problem(value):
+        raise AnswerError(MESSAGES[problem])
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > MAX_LENGTH[ftype]:
+        raise AnswerError(f"Use at most {MAX_LENGTH[ftype]} characters.")
+    if ftype is FieldType.EMAIL and not EMAIL.match(value):
+        raise AnswerError("Enter an email address like name@example.org.")
+    if getattr(field, "pattern", None) and not compiled_pattern(field.pattern).fullmatch(value):
+        raise AnswerError("Enter an answer in the form this question asks for.")
+    return value
+
+
+_MOMENT_FORMS = {FieldType.DATE: ("a date", "a real date as YYYY-MM-DD"),
+                 FieldType.TIME: ("a time", "a time as HH:MM, from 00:00 to 23:59"),
+                 FieldType.DATETIME: ("a date and time",
+                                      "a real date and time with its time zone, like 2026-11-23T14:30:00+01:00")}
+
+
+def _moment(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
+    """Dates, times and instants are stored as text that sorts in time order: YYYY-MM-DD, HH:MM, …Z."""
+    shown, form = _MOMENT_FORMS[ftype]
+    if not isinstance(value, str):
+        raise AnswerError(f"Enter {form}.")
+    if not value.strip():
+        return None
+    if ftype is FieldType.DATE:
+        try:
+            moment = date.fromisoformat(value.strip()).isoformat() if len(value.strip()) == 10 else None
+        except ValueError:
+            moment = None
+    else:
+        moment = time_text(value) if ftype is FieldType.TIME else utc_text(value)
+    if moment is None:
+        raise AnswerError(f"Enter {form}.")
+    _in_range(field, moment, shown)
+    return moment
+
+
+def _listed(choices: tuple) -> str:
+    shown = ", ".join(repr(c.value) if isinstance(c.value, str) else str(c.value) for c in choices[:12])
+    return shown + (", …" if len(choices) > 12 else "")
 
 
 def parse_text(field: FieldLike, raw: Any) -> Any:
     """Form input (text, or a list of texts for multi_choice) → the JSON value clean_value expects."""
     ftype = FieldType(field.type)
     if ftype is FieldType.MULTI_CHOICE:
-        return list(raw or [])
+        choices = options(field)
+        return [from_form_text(choices, item) for item in raw or [] if isinstance(item, str)]
     text = (raw or "").strip() if isinstance(raw, str) else raw
     if text in ("", None):
         return None
+    if ftype is FieldType.CHOICE:
+        return from_form_text(options(field), text)
     if ftype is FieldType.INTEGER:
         if not WHOLE.match(text):
             raise AnswerError("Enter a whole number.")
@@ -163,51 +237,5 @@ def parse_text(field: FieldLike, raw: Any) -> Any:
     return text
 
 
-def check_answers(fields: Iterable[FieldLike], answers: Any,
-                  from_text: bool = False) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Every answer cleaned, or every problem by field name. Unanswered questions are left out.
-    With from_text the answers are form input, parsed first."""
-    if not isinstance(answers, Mapping):
-        return {}, {"answers": ["Send the answers as an object keyed by field name."]}
-    by_name = {field.name: field for field in fields}
-    clean, errors = {}, {}
-    for name in answers:
-        if name not in by_name:
-            errors[str(name)] = ["This survey has no such question."]
-    for name, field in by_name.items():
-        try:
-            raw = answers.get(name)
-            value = clean_value(field, parse_text(field, raw) if from_text else raw)
-        except AnswerError as exc:
-            errors[name] = [str(exc)]
-            continue
-        if value is None:
-            if field.required:
-                errors[name] = [REQUIRED]
-        else:
-            clean[name] = value
-    return clean, errors
-
-
-def split_by_class(fields: Iterable[FieldLike], clean: Mapping[str, Any]) -> dict[Classification, dict[str, Any]]:
-    parts: dict[Classification, dict[str, Any]] = {cls: {} for cls in Classification}
-    for field in fields:
-        if field.name in clean:
-            parts[Classification(field.classification)][field.name] = clean[field.name]
-    return parts
-
-
 def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def shows_minor(fields: Iterable[FieldLike], clean: Mapping[str, Any], min_age: int, today: date) -> bool:
-    for field in fields:
-        value = clean.get(field.name)
-        if value is None or not field.role:
-            continue
-        if Role(field.role) is Role.AGE and value < min_age:
-            return True
-        if Role(field.role) is Role.BIRTH_DATE and age_on(date.fromisoformat(value), today) < min_age:
-            return True
-    return False

@@ -4,8 +4,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .instrument import Instrument
 from .base import Base, EnumText, UTCDateTime, intpk, short_text, timestamp, utcnow
-from .vocabulary import MIN_AGE, RETENTION_DAYS, Classification, FieldType, Role, SurveyStatus, sql_in
+from .vocabulary import MIN_AGE, RETENTION_DAYS, Appearance, Classification, FieldType, Role, SurveyStatus, sql_in
 
 
 class Survey(Base):
@@ -29,6 +30,9 @@ class Survey(Base):
     status: Mapped[SurveyStatus] = mapped_column(EnumText(SurveyStatus, 16), default=SurveyStatus.OPEN)
     created_at: Mapped[timestamp]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Sections (pages) and grids: {"sections": [{name, title, description, show_if}], "matrices": [{name, label,
+    #: help, show_if}]}; empty for a survey that is one page of fields.
+    layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     fields: Mapped[list["Field"]] = relationship(
         back_populates="survey", order_by="Field.position", cascade="all, delete-orphan"
@@ -37,6 +41,16 @@ class Survey(Base):
     @property
     def is_open(self) -> bool:
         return self.status == SurveyStatus.OPEN
+
+    @property
+    def stored_fields(self) -> list["Field"]:
+        """The fields that hold answers: every one but the notes, which only show text."""
+        return [field for field in self.fields if field.type != FieldType.NOTE]
+
+    @property
+    def instrument(self) -> Instrument:
+        """Its pages, conditions and formulas, parsed (respondents' requests use a snapshot's, built once)."""
+        return Instrument(self.fields, self.layout)
 
 
 class Field(Base):
@@ -58,9 +72,19 @@ class Field(Base):
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     #: birth_date or age: the field feeds the age gate.
     role: Mapped[Role | None] = mapped_column(EnumText(Role, 16))
-    choices: Mapped[list[str] | None] = mapped_column(JSON)
-    #: Bounds as JSON scalars: numbers for integer/number, ISO dates for date.
+    #: Coded choices: [{"value": 0 or "text", "label": "…"}], the value's type kept.
+    choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: Bounds as JSON scalars: numbers for integer/number, ISO texts for date, time and datetime.
     min: Mapped[Any] = mapped_column(JSON, nullable=True)
     max: Mapped[Any] = mapped_column(JSON, nullable=True)
+    #: The expression that must be true for the question to be asked; the formula of a calculated field.
+    show_if: Mapped[str | None] = mapped_column(Text)
+    formula: Mapped[str | None] = mapped_column(Text)
+    #: A full-match regular expression for text answers.
+    pattern: Mapped[str | None] = mapped_column(Text)
+    appearance: Mapped[Appearance | None] = mapped_column(EnumText(Appearance, 16))
+    #: The section (page) it is on, and the grid it is a row of, by name (see Survey.layout).
+    section: Mapped[str | None] = mapped_column(String(64))
+    matrix: Mapped[str | None] = mapped_column(String(64))
 
     survey: Mapped[Survey] = relationship(back_populates="fields")

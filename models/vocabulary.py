@@ -8,6 +8,11 @@ class Classification(enum.StrEnum):
     PII = "pii"
     SPI = "spi"
 
+    @property
+    def strictness(self) -> int:
+        """Order of protection: a value computed from others is as strict as the strictest of them."""
+        return (Classification.NON_PII, Classification.PII, Classification.SPI).index(self)
+
 
 class FieldType(enum.StrEnum):
     TEXT = "text"
@@ -19,6 +24,10 @@ class FieldType(enum.StrEnum):
     CHOICE = "choice"
     MULTI_CHOICE = "multi_choice"
     BOOLEAN = "boolean"
+    TIME = "time"              # HH:MM
+    DATETIME = "datetime"      # ISO 8601, stored in UTC
+    NOTE = "note"              # text shown to the respondent; stores nothing
+    CALCULATED = "calculated"  # computed by the service from its formula, never sent
 
     @property
     def has_choices(self) -> bool:
@@ -26,7 +35,20 @@ class FieldType(enum.StrEnum):
 
     @property
     def has_range(self) -> bool:
-        return self in (FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE)
+        return self in (FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE, FieldType.TIME, FieldType.DATETIME)
+
+    @property
+    def is_asked(self) -> bool:
+        """The respondent gives its answer (a note shows text; a calculated field is computed)."""
+        return self not in (FieldType.NOTE, FieldType.CALCULATED)
+
+    @property
+    def stores_answer(self) -> bool:
+        return self is not FieldType.NOTE
+
+
+class Appearance(enum.StrEnum):
+    DROPDOWN = "dropdown"  # a choice field as a <select> instead of radio buttons
 
 
 class Role(enum.StrEnum):

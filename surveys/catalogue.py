@@ -54,7 +54,8 @@ def count_responses(session: Session, survey: Survey) -> int:
 
 def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple[Survey, bool]:
     """Create the survey, or update it in place. Once responses exist, a change that would
-    strand stored answers (a field removed, reclassified or retyped, a choice dropped) is refused."""
+    strand stored answers (a field removed, reclassified or retyped, a choice dropped or recoded, a
+    score's formula changed) is refused."""
     survey = session.scalar(select(Survey).where(Survey.slug == spec.slug))
     created = survey is None
     if created:
@@ -68,7 +69,7 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
                 + "; ".join(changes) + ". Create a new survey (a new slug) instead.", {"fields": changes})
     for attr in ("title", "purpose", "purpose_description", "description", "min_age", "retention_days"):
         setattr(survey, attr, getattr(spec, attr))
-    survey.status = spec.status
+    survey.status, survey.layout = spec.status, spec.layout()
     # Every save is a new version, fields included: respondents' requests compare it.
     survey.updated_at = utcnow()
     existing = {field.name: field for field in survey.fields}
@@ -78,8 +79,10 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
         field.position, field.label, field.help = position, fspec.label, fspec.help
         field.type, field.classification = fspec.type, fspec.classification
         field.required, field.role = fspec.required, fspec.role
-        field.choices = list(fspec.choices) if fspec.choices else None
+        field.choices = [choice.as_json() for choice in fspec.choices] if fspec.choices else None
         field.min, field.max = fspec.min, fspec.max
+        field.show_if, field.formula, field.pattern = fspec.show_if, fspec.formula, fspec.pattern
+        field.appearance, field.section, field.matrix = fspec.appearance, fspec.section, fspec.matrix
         fields.append(field)
     survey.fields = fields
     session.flush()

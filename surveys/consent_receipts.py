@@ -140,7 +140,7 @@ def consent_receipt(session: Session, response: Response, issuer: Issuer) -> Con
     receive their answers, how long they are kept, how to withdraw, and every change of their choices."""
     survey = session.get(Survey, response.survey_id)
     fields_by_class: dict[Classification, list[str]] = {}
-    for field in survey.fields:
+    for field in survey.stored_fields:
         fields_by_class.setdefault(field.classification, []).append(field.name)
     return ConsentReceipt(
         record_id=str(uuid.uuid5(RECORD_NAMESPACE, response.public_id)), issuer=issuer, survey=survey,

@@ -101,7 +101,7 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
     mode leaves out. Erased responses are gone from the table, so they appear in nothing.
     One SELECT streams all rows: a response erased while it runs is either wholly in or out.
     """
-    fields = tuple((f.name, f.classification) for f in d.survey.fields)
+    fields = tuple((f.name, f.classification) for f in d.survey.stored_fields)
     plans: dict[tuple[bool, bool, bool], _Plan] = {}
     c = _RESPONSES
     # Table columns, not ORM entities: the rows stay plain tuples, which halves the cost of reading them.
@@ -158,7 +158,7 @@ def consent_groups(session: Session, survey: Survey) -> list[tuple[tuple[bool, .
 def preview(session: Session, d: Disclosure, mode: str) -> Preview:
     """What an export would send, counted from consent alone: no answer is read. The same
     plans as disclosed_rows decide what is withheld and who drop mode leaves out."""
-    fields = tuple((f.name, f.classification) for f in d.survey.fields)
+    fields = tuple((f.name, f.classification) for f in d.survey.stored_fields)
     withheld: dict[str, Counter] = defaultdict(Counter)
     total = going_out = 0
     for flags, count in consent_groups(session, d.survey):

@@ -77,7 +77,7 @@ class Recorder:
         for plan, count in self._plans.items():
             for name, reason in plan.withheld.items():
                 withheld[name][reason.value] += count
-        order = [f.name for f in self.d.survey.fields]
+        order = [f.name for f in self.d.survey.stored_fields]
         entry = dict(
             actor=self.d.actor, action=self.action, recipient=self.d.recipient.name, purpose=self.d.purpose,
             purpose_relation=self.d.audience.purpose.value, survey=self.d.survey.slug, format=self.format,

@@ -16,9 +16,9 @@ from models import ledger
 from models.consent import lifts_gpc_opt_out
 from models.crypto import KeyRing, open_answers, seal_answers
 from models.response import ConsentEvent, Erasure, Response
-from models.submission import check_answers, shows_minor, split_by_class
+from models.answering import settle, shows_minor, split_by_class
 from models.survey import Survey
-from models.vocabulary import Classification, ErasureReason
+from models.vocabulary import Classification, ErasureReason, FieldType
 
 from .auth import receipt_digest
 from .errors import InvalidSubmission, NotFound, UnknownReceipt
@@ -123,22 +123,29 @@ def minor_erased(survey: Survey) -> str:
 
 def update_answers(session: Session, ring: KeyRing, response: Response, answers: Any, *, whole: bool,
                    from_text: bool = False, actor: str = "respondent", today: date | None = None) -> Correction:
-    """Correct a response's answers with the same checks as a submission; InvalidSubmission, with
-    nothing changed, when they do not fit.
+    """Correct a response's answers with the same rules as a submission; InvalidSubmission, with
+    nothing changed, when they do not fit. Logic is evaluated again: scores are recomputed, and an
+    answer to a question the correction hides is removed.
 
-    `whole` replaces every answer (the form sends them all); otherwise the given answers are
-    merged in and null removes one (the API's PATCH)."""
+    `whole` replaces every answer (the form sends them all, and its hidden questions' answers are
+    dropped); otherwise the given answers are merged in, null removes one, and an answer sent to a
+    question that is hidden is refused (the API's PATCH)."""
     survey = session.get(Survey, response.survey_id)
     if not isinstance(answers, dict):
         raise InvalidSubmission("Send the answers as an object keyed by field name.",
                                 {"answers": ["Expected an object."]})
     if whole:
-        merged = answers
+        merged, refuse = answers, False
     else:
-        merged = {**own_answers(ring, survey, response), **answers}
-        merged = {name: value for name, value in merged.items() if value is not None}
-    clean, errors = check_answers(survey.fields, merged, from_text=from_text)
-    if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
+        computed = {f.name for f in survey.fields if f.type == FieldType.CALCULATED}
+        stored = {name: value for name, value in own_answers(ring, survey, response).items() if name not in computed}
+        merged = {name: value for name, value in {**stored, **answers}.items() if value is not None}
+        merged.update({name: value for name, value in answers.items() if name in computed})  # refused below
+        refuse = [name for name, value in answers.items() if value is not None]
+    today = today or datetime.now(timezone.utc).date()
+    settled = settle(survey.instrument, merged, today=today, from_text=from_text, refuse_hidden=refuse)
+    clean, errors = settled.answers, settled.errors
+    if shows_minor(survey.fields, clean, survey.min_age, today):
         erase(session, response, ErasureReason.MINOR, actor)
         return Correction.ERASED_AS_MINOR
     if errors:

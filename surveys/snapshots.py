@@ -17,6 +17,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from models.choices import Choice, options
+from models.instrument import Instrument
 from models.survey import Field, Survey
 from models.vocabulary import SurveyStatus
 
@@ -31,9 +33,15 @@ class FieldSnapshot:
     classification: str
     required: bool
     role: str | None
-    choices: tuple[str, ...] | None
+    choices: tuple[Choice, ...] | None
     min: Any
     max: Any
+    show_if: str | None
+    formula: str | None
+    pattern: str | None
+    appearance: str | None
+    section: str | None
+    matrix: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +56,10 @@ class SurveySnapshot:
     retention_days: int
     status: str
     updated_at: datetime
+    layout: dict[str, Any]
     fields: tuple[FieldSnapshot, ...]
+    #: Pages, conditions and formulas, parsed once per version.
+    instrument: Instrument
 
     @property
     def is_open(self) -> bool:
@@ -58,9 +69,10 @@ class SurveySnapshot:
     def of(cls, survey: Survey) -> SurveySnapshot:
         def copy(field: Field) -> FieldSnapshot:
             values = {f.name: getattr(field, f.name) for f in fields(FieldSnapshot)}
-            return FieldSnapshot(**{**values, "choices": tuple(field.choices) if field.choices else None})
-        own = {f.name: getattr(survey, f.name) for f in fields(cls) if f.name != "fields"}
-        return cls(**own, fields=tuple(copy(field) for field in survey.fields))
+            return FieldSnapshot(**{**values, "choices": options(field) or None})
+        own = {f.name: getattr(survey, f.name) for f in fields(cls) if f.name not in ("fields", "instrument")}
+        copied = tuple(copy(field) for field in survey.fields)
+        return cls(**own, fields=copied, instrument=Instrument(copied, survey.layout))
 
 
 _VERSION = (select(Survey.__table__.c.id, Survey.__table__.c.updated_at)

@@ -19,7 +19,7 @@ from models.consent import Consent, check_consent
 from models.crypto import CryptoError, KeyRing, open_sealed, seal, seal_answers
 from models.respondent_access import SubmissionToken
 from models.response import ConsentEvent, Response
-from models.submission import check_answers, shows_minor, split_by_class
+from models.answering import settle, shows_minor, split_by_class
 from models.survey import Survey
 from models.vocabulary import Classification
 
@@ -93,22 +93,25 @@ _INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
 _INSERT_CONSENT = insert(ConsentEvent.__table__)
 
 
-def submit(session: Session, ring: KeyRing, survey: Survey | SurveySnapshot, answers: Any, consent: Any, *,
+def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any, consent: Any, *,
            source: str, notice: Any, client: ClientInfo = ClientInfo(), gpc: bool = False,
-           from_text: bool = False, today: date | None = None) -> Submitted:
+           from_text: bool = False, discard_hidden: bool = False, today: date | None = None) -> Submitted:
     """Store one response, or nothing at all.
 
-    `from_text` says the answers are form input still to be parsed; the JSON API
-    sends typed values. Both go through the same checks in models.submission.
+    `from_text` says the answers are form input still to be parsed; the JSON API sends typed values.
+    `discard_hidden`: the web form drops answers to questions its logic hid, where the API is told.
+    Both go through the rules of models.answering, which also compute the scores.
     """
     try:
         choices, errors = accept_consent(survey, consent, gpc=gpc), {}
     except InvalidSubmission as exc:  # reported together with the answers' problems
         choices, errors = None, dict(exc.errors)
-    clean, answer_errors = check_answers(survey.fields, answers, from_text=from_text)
-    errors.update(answer_errors)
+    today = today or datetime.now(timezone.utc).date()
+    settled = settle(survey.instrument, answers, today=today, from_text=from_text, refuse_hidden=not discard_hidden)
+    clean = settled.answers
+    errors.update(settled.errors)
     # A minor is refused before any other problem is reported: nothing of theirs is to be kept.
-    if shows_minor(survey.fields, clean, survey.min_age, today or datetime.now(timezone.utc).date()):
+    if shows_minor(survey.fields, clean, survey.min_age, today):
         raise NotEligible(f"This survey is for people aged {survey.min_age} or over.")
     if errors or choices is None:
         raise InvalidSubmission("Some answers need attention.", errors)
@@ -171,6 +174,11 @@ def consume(session: Session, token: str, response_id: int, receipt: str) -> Non
             sealed_receipt=seal(_receipt_key(token), receipt.encode(), token_digest.encode())))
     except IntegrityError:
         raise AlreadySubmitted("These answers were already received; they are stored once.") from None
+
+
+def submitted_with(session: Session, token: str) -> bool:
+    """This form's submission is stored already (a replay, a second click, a refresh of its last page)."""
+    return session.scalar(select(SubmissionToken.id).where(SubmissionToken.digest == digest(token))) is not None
 
 
 def receipt_once(session: Session, token: object) -> str | None:

@@ -291,11 +291,39 @@ def start(client, headers=None, **choices):
     return client.post(f"/s/{DEMO}", data=data, headers=headers or {})
 
 
-def answer(client, **answers):
-    """The demo survey's questions page, sent with these answers (`q_<name>` form fields)."""
-    page = client.get(f"/s/{DEMO}/questions")
-    assert page.status_code == 200
-    return client.post(f"/s/{DEMO}/questions", data={"csrf_token": csrf_token(page.data), **answers})
+INPUT_NAME = re.compile(rb'name="(q_[a-z0-9_]+)"')
+
+
+def last_page(client, slug=DEMO, **answers):
+    """Through the survey's pages with Next, each sent the answers its inputs take; returns the last page
+    (the one with Submit), or the page that stopped with errors."""
+    page = client.get(f"/s/{slug}/questions")
+    assert page.status_code == 200, page.status_code
+    while b'value="submit"' not in page.data:
+        on_page = {name.decode() for name in INPUT_NAME.findall(page.data)}
+        data = {"csrf_token": csrf_token(page.data), "action": "next", "page": page_name(page.data),
+                **{name: value for name, value in answers.items() if name in on_page}}
+        sent = client.post(f"/s/{slug}/questions", data=data)
+        if sent.status_code != 302:
+            return sent
+        page = client.get(sent.headers["Location"])
+    return page
+
+
+def page_name(html: bytes) -> str:
+    return re.search(rb'name="page" value="([a-z0-9_]*)"', html).group(1).decode()
+
+
+def answer(client, slug=DEMO, **answers):
+    """The survey's questions, page after page, sent with these answers (`q_<name>` form fields, each on the
+    page that asks it); returns the response to the last page's Submit (or to the page that had errors)."""
+    page = last_page(client, slug, **answers)
+    if b'value="submit"' not in page.data:
+        return page
+    on_page = {name.decode() for name in INPUT_NAME.findall(page.data)}
+    return client.post(f"/s/{slug}/questions", data={
+        "csrf_token": csrf_token(page.data), "action": "submit", "page": page_name(page.data),
+        **{name: value for name, value in answers.items() if name in on_page}})
 
 
 def sign_in(client, code):

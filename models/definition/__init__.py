@@ -7,10 +7,11 @@ from pathlib import Path
 
 from .checker import _Checker, _unstorable_text
 from .reader import _read
-from .spec import FIELD_NAME, PURPOSE, SLUG, DefinitionError, FieldSpec, Problem, SurveySpec
+from .spec import FIELD_NAME, PURPOSE, SLUG, DefinitionError, FieldSpec, MatrixSpec, Problem, SectionSpec, SurveySpec
 from .stranding import stranding_changes
 
-__all__ = ["FIELD_NAME", "PURPOSE", "SLUG", "DefinitionError", "FieldSpec", "Problem", "SurveySpec",
+__all__ = ["FIELD_NAME", "PURPOSE", "SLUG", "DefinitionError", "FieldSpec", "MatrixSpec", "Problem", "SectionSpec",
+           "SurveySpec",
            "load_definition", "parse_definition", "stranding_changes"]
 
 

@@ -57,6 +57,9 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _Sequence:
 
 
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
+    # YAML 1.1 reads 10:30 as the base-60 number 630; a time is meant (YAML 1.2 has no base 60).
+    if ":" in node.value:
+        return node.value
     # int() refuses more than 4300 digits with a ValueError no YAML error catches; such a number
     # is past every bound, so it stays text and the checker says where it is.
     try:
@@ -72,7 +75,12 @@ def _json_int(text: str) -> int | str:
         return text
 
 
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | str:
+    return node.value if ":" in node.value else loader.construct_yaml_float(node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..vocabulary import MIN_AGE, RETENTION_DAYS, Classification, FieldType, Role, SurveyStatus
+from ..choices import Choice
+from ..vocabulary import MIN_AGE, RETENTION_DAYS, Appearance, Classification, FieldType, Role, SurveyStatus
 
 SLUG = re.compile(r"^[a-z0-9-]+$")
 PURPOSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -12,11 +13,15 @@ FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _LONG_DIGITS = re.compile(r"^[+-]?[0-9_]+$")  # an integer the reader kept as text (see _construct_int)
 MAX_FIELDS = 200
 MAX_CHOICES = 100
+MAX_SECTIONS = 50
 
 SURVEY_KEYS = {"slug", "title", "purpose", "purpose_description", "description",
-               "min_age", "retention_days", "status", "fields"}
+               "min_age", "retention_days", "status", "fields", "sections"}
+SECTION_KEYS = {"name", "title", "description", "show_if", "fields"}
 FIELD_KEYS = {"name", "label", "help", "type", "classification", "required", "role",
-              "choices", "min", "max"}
+              "choices", "min", "max", "show_if", "formula", "pattern", "appearance"}
+MATRIX_KEYS = {"matrix", "label", "help", "classification", "required", "choices", "rows", "show_if"}
+ROW_KEYS = {"name", "label", "help", "classification", "required", "show_if"}
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,41 @@ class FieldSpec:
     classification: Classification
     required: bool = False
     role: Role | None = None
-    choices: tuple[str, ...] | None = None
+    choices: tuple[Choice, ...] | None = None
     min: int | float | str | None = None
     max: int | float | str | None = None
     help: str = ""
+    show_if: str | None = None
+    formula: str | None = None
+    pattern: str | None = None
+    appearance: Appearance | None = None
+    #: The section (page) it is on, when the survey has sections.
+    section: str | None = None
+    #: The grid it is a row of.
+    matrix: str | None = None
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    name: str
+    title: str
+    description: str = ""
+    show_if: str | None = None
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "title": self.title, "description": self.description, "show_if": self.show_if}
+
+
+@dataclass(frozen=True)
+class MatrixSpec:
+    """A grid: its rows are choice fields on one shared scale, shown together under one label."""
+    name: str
+    label: str
+    help: str = ""
+    show_if: str | None = None
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "label": self.label, "help": self.help, "show_if": self.show_if}
 
 
 @dataclass(frozen=True)
@@ -44,6 +80,12 @@ class SurveySpec:
     min_age: int = MIN_AGE
     retention_days: int = RETENTION_DAYS
     status: SurveyStatus = SurveyStatus.OPEN
+    sections: tuple[SectionSpec, ...] = ()
+    matrices: tuple[MatrixSpec, ...] = ()
+
+    def layout(self) -> dict:
+        """Sections and grids as stored beside the fields."""
+        return {"sections": [s.as_json() for s in self.sections], "matrices": [m.as_json() for m in self.matrices]}
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,14 @@ SCHEMAS: dict[str, Any] = {
             "fields": {"type": "array", "items": {"type": "object", "required": ["name", "label", "type",
                                                                                   "classification"], "properties": {
                 "name": {"type": "string"}, "label": {"type": "string"},
-                "type": {"type": "string", "enum": [t.value for t in FieldType]},
-                "classification": {"type": "string", "enum": [c.value for c in Classification]}}}}}}}}},
+                "type": {"type": "string", "enum": [t.value for t in FieldType if t is not FieldType.NOTE]},
+                "classification": {"type": "string", "enum": [c.value for c in Classification]},
+                "choices": {"type": "array", "description": "Coded choices: answers carry the value, with its type.",
+                            "items": {"type": "object", "required": ["value", "label"], "properties": {
+                                "value": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+                                "label": {"type": "string"}}}},
+                "section": {"type": "string", "description": "The section it is on, when the survey has them."},
+            }}}}}}}},
     "ResponsePage": {"type": "object", "required": ["survey", "purpose", "data", "next_cursor"], "properties": {
         "survey": {"type": "string"}, "purpose": {"type": "string"},
         "data": {"type": "array", "items": {"type": "object", "required": ["respondent", "submitted_at", "answers",
@@ -88,7 +94,10 @@ SCHEMAS: dict[str, Any] = {
             "type": {"type": "string"}, "classification": {"type": "string"},
             "answered": {"type": "integer", "nullable": True},
             "suppressed": {"type": "boolean", "description": "true when fewer than k answered"},
-            "counts": {"type": "object", "additionalProperties": {"type": "integer", "nullable": True}},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer", "nullable": True},
+                       "description": "Keyed by each choice's value, as text."},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "Each counted value's label, for coded choices."},
             "suppressed_cells": {"type": "array", "items": {"type": "string"}},
             "mean": {"type": "number"}, "sd": {"type": "number"}}}}}},
     "Revocations": {"type": "object", "required": ["survey", "since", "data"], "properties": {

@@ -4,7 +4,8 @@ from typing import Any, Callable
 
 from models.base import iso_utc
 from models.recipient import INTERNAL
-from models.vocabulary import Classification, RecipientKind
+from models.choices import options
+from models.vocabulary import Classification, FieldType, RecipientKind
 
 from ..consent_receipts import SCHEMA_VERSION, ConsentReceipt
 from ..disclosures import DisclosedRow, Disclosure
@@ -33,9 +34,19 @@ def submitted(s: Submitted) -> dict[str, Any]:
 
 
 def survey(s) -> dict[str, Any]:
+    """A survey as the listing describes it: its stored fields (notes hold no answers), with their coded
+    choices and, when the survey has sections, the section each is on."""
     return {"slug": s.slug, "title": s.title, "purpose": s.purpose,
-            "fields": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification}
-                       for f in s.fields]}
+            "fields": [_field(f) for f in s.fields if f.type != FieldType.NOTE]}
+
+
+def _field(f) -> dict[str, Any]:
+    described = {"name": f.name, "label": f.label, "type": f.type, "classification": f.classification}
+    if f.choices:
+        described["choices"] = [choice.as_json() for choice in options(f)]
+    if f.section:
+        described["section"] = f.section
+    return described
 
 
 def respondent_export(record: RespondentRecord) -> dict[str, Any]:
@@ -45,8 +56,8 @@ def respondent_export(record: RespondentRecord) -> dict[str, Any]:
         **respondent_record(record),
         "survey_title": survey.title,
         "purpose": survey.purpose,
-        "questions": [{"name": f.name, "label": f.label, "type": f.type, "classification": f.classification,
-                       "answer": record.answers.get(f.name)} for f in survey.fields],
+        "questions": [{**_field(f), "answer": record.answers.get(f.name)} for f in survey.fields
+                      if f.type != FieldType.NOTE],
         "consent_history": [{"at": iso_utc(e.at), "source": e.source, "changes": e.changes,
                              "notice_version": e.notice_version, "note": e.note, "gpc": e.gpc}
                             for e in response.events],

@@ -56,7 +56,7 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
 def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int) -> bytes:
     """Aggregates over what the rule admits, suppressed below k, recorded in the ledger."""
     recorder = Recorder(sessions, d, "aggregate", "json")
-    totals = Aggregate(d.survey.fields)
+    totals = Aggregate(d.survey.stored_fields)
     with sessions() as read:
         for row in disclosed_rows(read, ring, d):
             recorder.respondent(row)

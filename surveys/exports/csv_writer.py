@@ -30,7 +30,7 @@ class CsvWriter:
     media_type, extension = "text/csv; charset=utf-8", "csv"
 
     def __init__(self, survey: Survey):
-        self.names = [f.name for f in survey.fields]
+        self.names = [f.name for f in survey.stored_fields]
 
     def header(self) -> str:
         return self._write([["respondent", "submitted_at", *self.names]])

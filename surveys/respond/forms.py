@@ -3,12 +3,16 @@
 The fields only render and carry text; the checks live in models.submission,
 which the JSON API shares."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
+from datetime import timedelta, timezone
 
-from models.submission import MAX_LENGTH
-from models.vocabulary import FieldType
+from wtforms import (BooleanField, EmailField, Field, HiddenField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, DateInput, DateTimeLocalInput, ListWidget, NumberInput, TimeInput
+
+from models.choices import options
+from models.submission import MAX_LENGTH, WHOLE
+from models.vocabulary import Appearance, FieldType
 
 
 class ConsentForm(FlaskForm):
@@ -49,25 +53,53 @@ def make_field(field) -> Field:
         return StringField(field.label, widget=NumberInput(step="any", **_bounds(field)), render_kw=attrs)
     if ftype is FieldType.DATE:
         return StringField(field.label, widget=DateInput(), render_kw={**attrs, **_bounds(field)})
+    if ftype is FieldType.TIME:
+        return StringField(field.label, widget=TimeInput(), render_kw={**attrs, **_bounds(field)})
+    if ftype is FieldType.DATETIME:
+        return StringField(field.label, widget=DateTimeLocalInput(), render_kw={**attrs, "data-utc": "1"})
+    coded = [SelectChoice(str(choice.value), choice.label) for choice in options(field)]
+    if ftype is FieldType.CHOICE and field.appearance == Appearance.DROPDOWN:
+        return SelectField(field.label, choices=[SelectChoice("", "Choose…"), *coded], validate_choice=False,
+                           render_kw=attrs)
     if ftype is FieldType.CHOICE:
-        return RadioField(field.label, choices=[SelectChoice(c) for c in field.choices], validate_choice=False)
+        return RadioField(field.label, choices=coded, validate_choice=False)
     if ftype is FieldType.MULTI_CHOICE:
-        return MultiCheckboxField(field.label, choices=[SelectChoice(c) for c in field.choices], validate_choice=False)
+        return MultiCheckboxField(field.label, choices=coded, validate_choice=False)
     return RadioField(field.label, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], validate_choice=False)
 
 
 PREFIX = "q_"  # survey fields may be named like form attributes (data, errors, meta)
 
 
+def asked(fields):
+    """The fields a respondent answers: not notes, not calculated ones."""
+    return [field for field in fields if FieldType(field.type).is_asked]
+
+
 def answers_form(fields):
-    """A form class with one input per survey field, named q_<field name>."""
-    attrs = {PREFIX + field.name: make_field(field) for field in fields}
+    """A form class with one input per question among the fields, named q_<field name>, and the
+    browser's UTC offset (set by logic.js; without it, times are taken as UTC, as the page says)."""
+    attrs = {PREFIX + field.name: make_field(field) for field in asked(fields)}
+    attrs["tz_offset"] = HiddenField(default="0")
     return type("AnswersForm", (FlaskForm,), attrs)
 
 
 def typed_answers(form, fields) -> dict:
     """The text the respondent sent, keyed by survey field name, for models.submission to parse."""
-    return {field.name: form[PREFIX + field.name].data for field in fields}
+    given = {field.name: form[PREFIX + field.name].data for field in asked(fields)}
+    offset = _offset(form.tz_offset.data)
+    for field in asked(fields):
+        if field.type == FieldType.DATETIME and isinstance(given[field.name], str) and given[field.name].strip():
+            given[field.name] = given[field.name].strip() + offset
+    return given
+
+
+def _offset(minutes_text) -> str:
+    """The browser's offset from UTC in minutes (JavaScript's getTimezoneOffset, so east is negative)."""
+    text = (minutes_text or "0").strip()
+    minutes = -int(text) if WHOLE.match(text) and len(text) < 6 and abs(int(text)) <= 14 * 60 else 0
+    zone = timezone(timedelta(minutes=minutes))
+    return "+00:00" if not minutes else str(zone).removeprefix("UTC")
 
 
 def show_errors(form, errors: dict[str, list[str]]) -> None:
@@ -102,5 +134,7 @@ def as_form_text(field, value):
     if ftype is FieldType.BOOLEAN:
         return "yes" if value else "no"
     if ftype is FieldType.MULTI_CHOICE:
-        return list(value)
+        return [str(item) for item in value]
+    if ftype is FieldType.DATETIME:
+        return value[:16]  # the instant in UTC, as a datetime-local input shows it (logic.js moves it to local time)
     return str(value)

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Response, current_app, redirect, render_template, request, session, url_for
 
+from models.choices import label_of
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, ErasureReason
 
@@ -16,6 +17,7 @@ from ..keys import keyring
 from ..ratelimit import limiter
 from ..web import current_notice, gpc_signal, receipt_issuer
 from . import bp
+from .logic import correction_views, merged_logic
 from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
                     typed_answers)
 
@@ -38,6 +40,16 @@ def me_required(view):
             return redirect(url_for(".me"))
         return view(response, *args, **kwargs)
     return wrapped
+
+
+@bp.app_template_filter("answer_text")
+def answer_text(value, field) -> str:
+    """An answer as the respondent gave it: labels for coded choices, yes or no."""
+    if value is True or value is False:
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(label_of(field, item) for item in value)
+    return label_of(field, value) if field.choices else str(value)
 
 
 @bp.route("/me", methods=["GET", "POST"])
@@ -90,7 +102,9 @@ def consent_change(response):
 @me_required
 def correct(response):
     survey = db.session().get(Survey, response.survey_id)
-    fields, answers = survey.fields, rights.own_answers(keyring(), survey, response)
+    answers = rights.own_answers(keyring(), survey, response)
+    views = correction_views(survey.instrument, answers)
+    fields = [f for view in views for f in view.fields]
     given = {PREFIX + f.name: as_form_text(f, answers.get(f.name)) for f in fields}
     # Prefilled only when shown: on a post, an unticked checkbox group sends nothing and must mean "none".
     form = answers_form(fields)(data=given if request.method == "GET" else None)
@@ -108,7 +122,8 @@ def correct(response):
                 return render_template("respond/refused.html", survey=survey,
                                        message=rights.minor_erased(survey)), 403
             return redirect(url_for(".record"))
-    return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX)
+    return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX, views=views,
+                           logic=merged_logic(views))
 
 
 @bp.get("/me/download")

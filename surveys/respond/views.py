@@ -3,19 +3,17 @@ from flask import jsonify, redirect, render_template, session, url_for
 from models.consent import CONSENT_KEYS
 
 from .. import catalogue, db, errors, submissions
-from ..keys import keyring
-from ..ratelimit import limiter, per_address
-from ..web import client_info, current_notice, gpc_signal
+from ..web import current_notice, gpc_signal
 from . import bp
-from .forms import ConsentForm, answers_form, show_errors, typed_answers
+from .forms import ConsentForm, show_errors
 
 
-def _consent_key(slug: str) -> str:
+def consent_key(slug: str) -> str:
     return f"consent:{slug}"
 
 
-def _refused(survey, exc: errors.NotEligible):
-    session.pop(_consent_key(survey.slug), None)
+def refused(survey, exc: errors.NotEligible):
+    session.pop(consent_key(survey.slug), None)
     return render_template("respond/refused.html", survey=survey, message=exc.message), 403
 
 
@@ -50,44 +48,15 @@ def consent(slug: str):
         try:
             submissions.accept_consent(survey, given, gpc=gpc)
         except errors.NotEligible as exc:
-            return _refused(survey, exc)
+            return refused(survey, exc)
         except errors.InvalidSubmission as exc:
             show_errors(form, exc.errors)
         else:
             # The token makes this respondent action one submission, however often the form is sent.
-            session[_consent_key(slug)] = {"given": given, "gpc": gpc,
+            session[consent_key(slug)] = {"given": given, "gpc": gpc,
                                            "token": submissions.new_submission_token()}
             return redirect(url_for(".questions", slug=slug))
     return render_template("respond/consent.html", survey=survey, form=form, gpc=gpc, notice=current_notice())
-
-
-@bp.route("/s/<slug>/questions", methods=["GET", "POST"])
-@limiter.limit(per_address, methods=["POST"])
-def questions(slug: str):
-    survey = catalogue.get_open_survey(db.session(), slug)
-    consent = session.get(_consent_key(slug))
-    if not isinstance(consent, dict) or "token" not in consent:
-        return redirect(url_for(".consent", slug=slug))
-    form = answers_form(survey.fields)()
-    if form.validate_on_submit():
-        try:
-            submissions.submit_once(
-                db.session(), keyring(), survey, typed_answers(form, survey.fields), consent["given"],
-                consent["token"], source="form", notice=current_notice(), client=client_info(),
-                gpc=consent["gpc"], from_text=True)
-        except errors.NotEligible as exc:
-            return _refused(survey, exc)
-        except errors.InvalidSubmission as exc:
-            show_errors(form, exc.errors)
-        except errors.AlreadySubmitted:
-            db.session().rollback()  # the first post stored the response; this one shows its receipt
-        else:
-            db.commit()
-        if not form.errors:
-            session.pop(_consent_key(slug), None)
-            session["receipt"] = {"slug": slug, "token": consent["token"], "gpc": consent["gpc"]}
-            return redirect(url_for(".receipt", slug=slug))
-    return render_template("respond/questions.html", survey=survey, form=form, prefix="q_")
 
 
 @bp.get("/s/<slug>/receipt")
@@ -99,9 +68,3 @@ def receipt(slug: str):
     code = submissions.receipt_once(db.session(), shown.get("token"))
     db.commit()  # shown once: the sealed code is gone
     return render_template("respond/receipt.html", survey=survey, code=code, gpc=shown.get("gpc"))
-
-
-@bp.post("/s/<slug>/leave")
-def leave(slug: str):
-    session.pop(_consent_key(slug), None)
-    return render_template("respond/left.html", survey=catalogue.respondent_survey(db.session(), slug))

@@ -46,3 +46,24 @@ def shoot(request):
         taken.append(name)
         page.screenshot(path=str(folder / f"{len(taken):02d}-{name}.png"), full_page=True)
     return take
+
+
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe(server):
+    """Check a page with axe-core and return its violations. The script is served as if from the app's own
+    origin (Playwright answers the request), since the CSP refuses a script injected inline."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{AXE} is missing: `make test` installs it with npm ci")
+        pytest.skip("axe-core is not installed (npm ci)")
+    body = AXE.read_bytes()
+
+    def check(page) -> list[dict]:
+        page.route(f"{server}/__axe.min.js", lambda route: route.fulfill(body=body, content_type="text/javascript"))
+        page.add_script_tag(url=f"{server}/__axe.min.js")
+        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in result]
+    return check

@@ -8,8 +8,15 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 
 
-def test_a_respondent_fills_in_the_demo_survey_with_a_gpc_signal(server, browser, shoot, client):
-    page = browser.new_page(extra_http_headers={"Sec-GPC": "1"}, viewport={"width": 420, "height": 900})
+PHONE = {"width": 390, "height": 844}
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_respondent_fills_in_the_demo_survey_with_a_gpc_signal(server, browser, shoot, client, axe):
+    page = browser.new_page(extra_http_headers={"Sec-GPC": "1"}, viewport=PHONE)
     page.goto(f"{server}/s/wellbeing-demo")
     expect(page.locator("#gpc-note")).to_contain_text("Opt-out request honored")
     expect(page.locator("#opt_out_third_party")).to_be_checked()
@@ -20,33 +27,101 @@ def test_a_respondent_fills_in_the_demo_survey_with_a_gpc_signal(server, browser
     page.check("#age_confirmed")
     page.click("text=Continue to the questions")
 
+    # Page 1: an error on the page that has it, what was typed kept.
+    expect(page.locator("#progress")).to_have_text("Page 1 of 3")  # the follow-up page is skipped for now
     page.fill("#q_full_name", "Ann Lee")
     page.fill("#q_email", "ann@")
-    page.fill("#q_visits", "-5")
-    page.click("text=Submit my answers")
+    page.fill("#q_postcode", "1234")
+    page.click("button:text('Next')")
     expect(page.locator("#q_email-error")).to_contain_text("Enter an email address")
-    expect(page.locator("#q_visits-error")).to_contain_text("at least 0")
-    expect(page.locator("#q_wellbeing-error")).to_contain_text("needs an answer")
-    expect(page.locator("#q_full_name")).to_have_value("Ann Lee")  # kept what was typed
-    shoot(page, "errors")
-
+    expect(page.locator("#q_postcode-error")).to_contain_text("in the form this question asks for")
+    expect(page.locator("#q_full_name")).to_have_value("Ann Lee")
+    assert axe(page) == []
+    shoot(page, "errors-page-1")
     page.fill("#q_email", "ann@example.org")
-    page.fill("#q_visits", "5")
-    page.check("label:text('good') >> nth=1")
-    page.check("label:text('walking')")
-    page.check("#q_smoker-1")
-    page.fill("#q_conditions", "asthma")
-    page.click("text=Submit my answers")
-    code = page.locator("#receipt-code").inner_text()
-    expect(page.locator("#gpc-honored")).to_contain_text("Opt-out request honored")
-    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){7}", code)
-    shoot(page, "receipt")
+    page.fill("#q_postcode", "12345")
+    page.select_option("#q_clinic", label="south")
+    page.click("button:text('Next')")
 
-    record = client.get("/api/v1/me", headers={"X-Receipt": code}).get_json()
-    assert record["answers"] == {"full_name": "Ann Lee", "email": "ann@example.org", "wellbeing": "good",
-                                 "visits": 5, "activities": ["walking"], "smoker": False, "conditions": "asthma"}
+    # Page 2: a grid on a phone, and an error on page 2.
+    expect(page.locator("#progress")).to_have_text("Page 2 of 3")
+    page.check("#matrix-phq fieldset:nth-of-type(1) >> text=Not at all")
+    page.check("#matrix-phq fieldset:nth-of-type(2) >> text=Several days")
+    assert no_sideways_scroll(page)
+    page.click("button:text('Next')")
+    expect(page.locator("#q_wellbeing-error")).to_contain_text("needs an answer")
+    expect(page.locator("#q_phq2-1")).to_be_checked()  # the grid kept its answers
+    assert axe(page) == []
+    shoot(page, "grid-phone-with-error")
+    page.check("label:text('good') >> nth=1")
+    page.click("button:text('Next')")
+
+    # Page 3: a question that appears when an answer asks for it.
+    expect(page.locator("#progress")).to_have_text("Page 3 of 3")
+    expect(page.locator("#q_cigarettes")).to_be_hidden()
+    page.check("#q_smoker-0")  # yes
+    expect(page.locator("#q_cigarettes")).to_be_visible()
+    page.fill("#q_cigarettes", "5")
+    page.fill("#q_visits", "2")
+    expect(page.locator("#q_last_visit")).to_be_visible()
+    assert axe(page) == []
+    shoot(page, "logic-within-a-page")
+
+    # Back keeps every answer, on both pages.
+    page.click("button:text('Back')")
+    expect(page.locator("#progress")).to_have_text("Page 2 of 3")
+    expect(page.locator("#q_wellbeing-1")).to_be_checked()
+    page.click("button:text('Next')")
+    expect(page.locator("#q_cigarettes")).to_have_value("5")
+
+    # Finish later, and carry on on another device with the code.
+    page.click("button:text('Finish later')")
+    code = page.locator("#resume-code").inner_text()
+    shoot(page, "resume-code")
+    other = browser.new_page(viewport=PHONE)
+    other.goto(f"{server}/s/wellbeing-demo/resume")
+    other.fill("#code", code)
+    other.click("button:text('Carry on')")
+    expect(other.locator("#progress")).to_have_text("Page 3 of 3")
+    expect(other.locator("#q_cigarettes")).to_have_value("5")
+    other.fill("#q_conditions", "asthma")
+    other.click("button:text('Submit my answers')")
+    receipt = other.locator("#receipt-code").inner_text()
+    expect(other.locator("#gpc-honored")).to_contain_text("Opt-out request honored")  # the consent travelled too
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){7}", receipt)
+    shoot(other, "receipt")
+
+    record = client.get("/api/v1/me", headers={"X-Receipt": receipt}).get_json()
+    assert record["answers"] == {"full_name": "Ann Lee", "email": "ann@example.org", "postcode": "12345",
+                                 "clinic": "south", "wellbeing": "good", "phq1": 0, "phq2": 1, "phq_total": 1,
+                                 "visits": 2, "smoker": True, "cigarettes": 5, "conditions": "asthma"}
     assert record["consent"] == {"opt_out_third_party": True, "opt_out_other_purposes": False,
                                  "spi_disclosure": False}
+    page.goto(f"{server}/s/wellbeing-demo/resume")  # the code opened the draft; submitting erased it
+    page.fill("#code", code)
+    page.click("button:text('Carry on')")
+    expect(page.locator("#code-error")).to_contain_text("opens no saved answers")
+
+
+def test_the_follow_up_page_appears_when_the_score_asks_for_it(server, browser, shoot, client):
+    page = browser.new_page()
+    page.goto(f"{server}/s/wellbeing-demo")
+    page.check("#participate")
+    page.check("#age_confirmed")
+    page.click("text=Continue to the questions")
+    page.click("button:text('Next')")
+    page.check("label:text('good') >> nth=1")
+    page.check("#q_phq1-3")  # nearly every day, in the grid's columns on a wide screen
+    page.click("button:text('Next')")
+    expect(page.locator("#progress")).to_have_text("Page 3 of 4")  # a score of 3 asks the follow-up
+    page.click("button:text('Next')")
+    expect(page.locator("h2.section-title")).to_have_text("Anything else")
+    page.check("#q_contact_me-0")
+    shoot(page, "follow-up")
+    page.click("button:text('Submit my answers')")
+    receipt = page.locator("#receipt-code").inner_text()
+    answers = client.get("/api/v1/me", headers={"X-Receipt": receipt}).get_json()["answers"]
+    assert answers == {"wellbeing": "good", "phq1": 3, "phq_total": 3, "contact_me": True}
 
 
 def test_a_respondent_returns_with_the_receipt_and_withdraws(server, browser, shoot, submit, client):

@@ -40,7 +40,8 @@ def test_instance_folder_holds_only_gitkeep_in_git():
 
 
 #: The use cases: plain functions over a session and plain values, never HTTP.
-USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "errors", "exports",
+USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "drafts", "errors",
+             "exports",
              "installation",
              "notices", "pseudonyms", "recipients", "recording", "revocations", "rights", "rotation", "self_service",
              "snapshots", "submissions"]
@@ -116,7 +117,8 @@ def test_only_one_function_reads_answers_for_disclosure():
     own record is the one other reader of answers (rights.own_answers), and the writers of blobs
     (submission, correction, rotation) touch ciphertext without opening it. The consent receipt
     asks the rule what the choices allow, and reads no answers; the receipt page opens the one
-    thing sealed for the browser itself: its receipt code, never an answer."""
+    thing sealed for the browser itself: its receipt code, never an answer; a draft is opened only
+    for the browser that holds its token or resume code, and never reaches a disclosure."""
     readers = {}
     for path in (ROOT / "surveys").rglob("*.py"):
         for function, used in readers_in(path).items():
@@ -131,6 +133,8 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/submissions.py:submit": [".data_key", ".pii", ".spi"],
         "surveys/submissions.py:receipt_once": ["open_sealed"],
         "surveys/rotation.py:rewrap_data_keys": [".data_key"],
+        "surveys/drafts.py:_opened": [".data_key", "open_sealed", "unwrap"],
+        "surveys/drafts.py:save_draft": [".data_key"],
     }
 
 

@@ -7,13 +7,23 @@ from hypothesis import strategies as st
 
 from models.definition import FieldSpec
 from models.consent import check_consent, check_consent_change
-from models.submission import AnswerError, check_answers, clean_value, parse_text, shows_minor, split_by_class
+from models.answering import settle, shows_minor, split_by_class
+from models.choices import Choice
+from models.instrument import Instrument
+from models.submission import AnswerError, clean_value, parse_text
 from models.vocabulary import Classification, FieldType, Role
 
 
 def field(ftype: str, **extra) -> FieldSpec:
+    if extra.get("choices"):
+        extra["choices"] = tuple(c if isinstance(c, Choice) else Choice(c, str(c)) for c in extra["choices"])
     return FieldSpec(name=extra.pop("name", "q"), label="Q", type=FieldType(ftype),
                      classification=extra.pop("classification", Classification.NON_PII), **extra)
+
+
+def check_answers(fields, answers):
+    settled = settle(Instrument(fields), answers, today=date(2026, 1, 1))
+    return settled.answers, settled.errors
 
 
 CHOICES = ("red", "green", "blue")
@@ -54,13 +64,14 @@ REFUSED = [
     (field("number"), "1.5", "Enter a number."),
     (field("date"), "2021-02-30", "Enter a real date"),
     (field("date"), "15/06/2000", "Enter a real date"),
-    (field("date"), 20000615, "Enter a date as YYYY-MM-DD."),
+    (field("date"), 20000615, "Enter a real date as YYYY-MM-DD."),
     (field("date", max="2000-12-31"), "2001-01-01", "Enter a date of at most 2000-12-31."),
-    (field("choice", choices=CHOICES), "purple", "Choose one of the options given."),
-    (field("choice", choices=CHOICES), ["red"], "Choose one of the options."),
+    (field("choice", choices=CHOICES), "purple", "Choose one of the options given: 'red', 'green', 'blue'."),
+    (field("choice", choices=CHOICES), ["red"], "Choose one of the options given: 'red', 'green', 'blue'."),
     (field("multi_choice", choices=CHOICES), "red", "Choose from the options given, as a list."),
     (field("multi_choice", choices=CHOICES), ["red", "red"], "Choose each option at most once."),
-    (field("multi_choice", choices=CHOICES), ["red", "pink"], "Choose only from the options given."),
+    (field("multi_choice", choices=CHOICES), ["red", "pink"],
+     "Choose only from the options given: 'red', 'green', 'blue'."),
     (field("boolean"), "yes", "Answer yes or no."),
     (field("boolean"), 1, "Answer yes or no."),
 ]

@@ -48,11 +48,13 @@ def test_a_missing_or_wrong_receipt_is_401(client, submit, headers):
     ({**GOOD, "shoe_size": 42}, "shoe_size", "This survey has no such question."),
     ({**GOOD, "visits": "2"}, "visits", "Enter a whole number."),
     ({**GOOD, "visits": 400}, "visits", "Enter a number of at most 365."),
-    ({**GOOD, "wellbeing": "great"}, "wellbeing", "Choose one of the options given."),
+    ({**GOOD, "wellbeing": "great"}, "wellbeing",
+     "Choose one of the options given: 'very good', 'good', 'fair', 'poor', 'very poor'."),
     ({"full_name": "Ann"}, "wellbeing", "This question needs an answer."),
     ({**GOOD, "email": "ann@"}, "email", "Enter an email address like name@example.org."),
     ({**GOOD, "birth_date": "1990-13-01"}, "birth_date", "Enter a real date as YYYY-MM-DD."),
-    ({**GOOD, "activities": ["flying"]}, "activities", "Choose only from the options given."),
+    ({**GOOD, "activities": ["flying"]}, "activities",
+     "Choose only from the options given: 'walking', 'cycling', 'swimming', 'gardening', 'none of these'."),
     ({**GOOD, "smoker": "no"}, "smoker", "Answer yes or no."),
 ])
 def test_an_answer_that_does_not_fit_is_422_with_the_field_named(submit, count_rows, answers, field, message):

@@ -50,8 +50,9 @@ def test_a_fresh_response_has_a_receipt_with_one_given_event(client, submit):
     third_party = next(p for p in receipt["purposes"] if p["purpose_id"] == "third_party_disclosure")
     assert third_party["pii_types_served"] == ["non_pii", "pii"]  # sensitive answers wait for consent
     assert {i["pii_type"]: i["pii_attribute_ids"] for i in receipt["pii_information"]} == {
-        "non_pii": ["wellbeing", "sleep_hours", "visits", "activities"],
-        "pii": ["full_name", "email", "birth_date"], "spi": ["smoker", "conditions"]}
+        "non_pii": ["clinic", "wellbeing", "sleep_hours", "bedtime", "visits", "last_visit", "activities"],
+        "pii": ["full_name", "email", "birth_date", "postcode"],
+        "spi": ["phq1", "phq2", "phq_total", "smoker", "cigarettes", "conditions", "contact_me"]}
 
 
 def test_the_record_id_is_stable_and_differs_between_respondents(client, submit):

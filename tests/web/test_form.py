@@ -54,37 +54,58 @@ def test_the_questions_wait_for_the_consent_step(client):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/s/{DEMO}")
 
 
+def pages_html(client) -> str:
+    """Every page of the demo survey as a respondent first sees it (the follow-up page is skipped until the
+    mood score asks for it)."""
+    return "".join(client.get(f"/s/{DEMO}/questions?page={name}").get_data(as_text=True)
+                   for name in ("about_you", "wellbeing", "habits"))
+
+
 def test_each_field_type_gets_its_input_and_a_plain_words_class_label(client):
     start(client, participate=True, age_confirmed=True)
-    html = client.get(f"/s/{DEMO}/questions").get_data(as_text=True)
+    html = pages_html(client)
     expected = {"full_name": 'type="text"', "email": 'type="email"', "birth_date": 'type="date"',
                 "sleep_hours": 'type="number"', "visits": 'type="number"', "wellbeing": 'type="radio"',
-                "activities": 'type="checkbox"', "smoker": 'type="radio"'}
+                "activities": 'type="checkbox"', "smoker": 'type="radio"', "bedtime": 'type="time"',
+                "last_visit": 'type="datetime-local"', "phq1": 'type="radio"', "postcode": 'type="text"'}
     for name, input_type in expected.items():
         tag = re.search(rf'<input[^>]*name="q_{name}"[^>]*>', html).group(0)
         assert input_type in tag, (name, tag)
-        assert f'aria-describedby="q_{name}' in tag
+    for name in ("full_name", "email", "birth_date", "visits", "wellbeing", "bedtime", "last_visit"):
+        assert f'aria-describedby="q_{name}' in re.search(rf'<input[^>]*name="q_{name}"[^>]*>', html).group(0)
     assert re.search(r'<textarea[^>]*name="q_conditions"', html)
+    assert re.search(r'<select[^>]*name="q_clinic"', html)  # appearance: dropdown
     assert 'step="1"' in re.search(r'<input[^>]*name="q_visits"[^>]*>', html).group(0)
     assert '<label for="q_full_name">Your full name</label>' in html
     assert "<legend>Overall, how would you rate your wellbeing this month?" in html
-    assert html.count("<strong>Sensitive.</strong>") == 2
-    assert html.count("<strong>Personal.</strong>") == 3
-    assert html.count("<strong>Not identifying.</strong>") == 4
+    assert "The next questions are about the last two weeks." in html  # a note
+    assert "q_phq_total" not in html  # a score is computed, never asked
+    # Sensitive: the grid (once for its rows), smoker, cigarettes, conditions; Personal: the four on the
+    # first page; Not identifying: clinic, wellbeing, sleep hours, bedtime, visits, last visit, activities.
+    assert html.count("<strong>Sensitive.</strong>") == 4
+    assert html.count("<strong>Personal.</strong>") == 4
+    assert html.count("<strong>Not identifying.</strong>") == 7
     assert "Shared with third parties or used for other purposes only with your explicit consent" in html
 
 
 def test_errors_rerender_next_to_the_inputs_and_keep_what_was_typed(client, count_rows):
     start(client, participate=True, age_confirmed=True)
-    response = answer(client, q_full_name="Ann Lee", q_visits="lots", q_email="ann@")
+    response = answer(client, q_full_name="Ann Lee", q_email="ann@")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'id="q_visits-error"' in html and "Enter a whole number." in html
-    assert 'id="q_wellbeing-error"' in html and "This question needs an answer." in html
-    assert "Enter an email address" in html
+    assert "Enter an email address" in html and 'id="q_email-error"' in html
+    email = re.search(r'<input[^>]*name="q_email"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in email and 'value="ann@"' in email and "q_email-error" in email
+    assert 'value="Ann Lee"' in html
+    assert "Page 1 of 3" in html  # the errors are shown on the page that has them
+    response = answer(client, q_full_name="Ann Lee")  # the second page needs its answer
+    html = response.get_data(as_text=True)
+    assert "Page 2 of 3" in html and 'id="q_wellbeing-error"' in html and "This question needs an answer." in html
+    response = answer(client, q_wellbeing="good", q_visits="lots")
+    html = response.get_data(as_text=True)
+    assert "Page 3 of 3" in html and 'id="q_visits-error"' in html and "Enter a whole number." in html
     visits = re.search(r'<input[^>]*name="q_visits"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in visits and 'value="lots"' in visits and "q_visits-error" in visits
-    assert 'value="Ann Lee"' in html
     assert count_rows("responses") == 0
 
 
@@ -145,4 +166,6 @@ def test_the_pages_load_nothing_from_elsewhere(client):
     for path in ("/", f"/s/{DEMO}/questions", "/privacy"):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', html), path
-        assert "<script" not in html and "style=" not in html
+        assert "style=" not in html
+        assert all(src.startswith("/static/") for src in re.findall(r'<script src="([^"]+)"></script>', html))
+        assert html.count("<script") == len(re.findall(r'<script src="/static/[a-z]+\.js"></script>', html))

@@ -11,17 +11,23 @@ from sqlalchemy import select
 from models.respondent_access import SubmissionToken
 from models.response import Response
 from surveys import db, self_service, submissions
-from tests.conftest import ON_POSTGRES, csrf_token, raw_database_bytes
+from tests.conftest import ON_POSTGRES, csrf_token, last_page, page_name, raw_database_bytes
 
 DEMO = "wellbeing-demo"
 ANSWERS = {"q_full_name": "Ann Lee", "q_wellbeing": "good"}
 
 
+#: The last page's Submit, as the browser sends it.
+FINAL = {"action": "submit", "page": "habits"}
+
+
 def consented(client) -> str:
-    """Through the consent step; returns the questions page's CSRF token."""
+    """Through the consent step and the pages before the last, with ANSWERS; returns the last page's CSRF token."""
     page = client.get(f"/s/{DEMO}")
     client.post(f"/s/{DEMO}", data={"csrf_token": csrf_token(page.data), "participate": "y", "age_confirmed": "y"})
-    return csrf_token(client.get(f"/s/{DEMO}/questions").data)
+    last = last_page(client, **ANSWERS)
+    assert b'value="submit"' in last.data and page_name(last.data) == FINAL["page"]
+    return csrf_token(last.data)
 
 
 def receipt_shown(html: str) -> str | None:
@@ -50,7 +56,7 @@ def test_a_form_posted_twice_at_once_stores_one_response_whose_receipt_is_shown_
 
     def post(name, browser):
         barrier.wait()
-        results[name] = browser.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **ANSWERS})
+        results[name] = browser.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **FINAL})
 
     threads = [threading.Thread(target=post, args=(name, browser)) for name, browser in (("a", client), ("b", other))]
     for thread in threads:
@@ -71,8 +77,8 @@ def test_a_form_posted_twice_at_once_stores_one_response_whose_receipt_is_shown_
 def test_a_double_click_whose_first_answer_the_browser_dropped_still_shows_the_receipt(app, client, count_rows):
     token = consented(client)
     dropped = twin(app, client)  # the first click's response, and the cookie it set, never reach the page
-    assert dropped.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **ANSWERS}).status_code == 302
-    second = client.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **ANSWERS})
+    assert dropped.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **FINAL}).status_code == 302
+    second = client.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **FINAL})
     assert second.status_code == 302 and count_rows("responses") == 1
     code = receipt_shown(client.get(f"/s/{DEMO}/receipt").get_data(as_text=True))
     assert code and client.get("/api/v1/me", headers={"X-Receipt": code}).status_code == 200
@@ -81,9 +87,9 @@ def test_a_double_click_whose_first_answer_the_browser_dropped_still_shows_the_r
 def test_a_replayed_form_after_its_receipt_was_shown_stores_nothing(app, client, count_rows):
     token = consented(client)
     replay = twin(app, client)
-    client.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **ANSWERS})
+    client.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **FINAL})
     assert receipt_shown(client.get(f"/s/{DEMO}/receipt").get_data(as_text=True))
-    again = replay.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **ANSWERS})
+    again = replay.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **FINAL})
     assert again.status_code == 302 and count_rows("responses") == 1
     page = replay.get(f"/s/{DEMO}/receipt").get_data(as_text=True)
     assert receipt_shown(page) is None and "already been shown" in page
@@ -91,13 +97,13 @@ def test_a_replayed_form_after_its_receipt_was_shown_stores_nothing(app, client,
 
 def test_a_new_consent_step_is_a_new_submission(client, count_rows):
     for _ in range(2):
-        client.post(f"/s/{DEMO}/questions", data={"csrf_token": consented(client), **ANSWERS})
+        client.post(f"/s/{DEMO}/questions", data={"csrf_token": consented(client), **FINAL})
     assert count_rows("responses") == 2 and count_rows("submission_tokens") == 2
 
 
 def test_the_cookie_never_carries_the_receipt_code_or_the_public_id(app, client, instance_path):
     token = consented(client)
-    client.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **ANSWERS})
+    client.post(f"/s/{DEMO}/questions", data={"csrf_token": token, **FINAL})
     before_receipt = session_content(app, client)
     stored_before_shown = raw_database_bytes(app, instance_path)
     code = receipt_shown(client.get(f"/s/{DEMO}/receipt").get_data(as_text=True))
@@ -152,7 +158,7 @@ def test_an_idle_session_row_is_removed_when_it_is_next_seen(app, client, submit
 
 
 def test_receipt_tokens_older_than_a_day_are_purged_with_retention(app, client, runner, count_rows, monkeypatch):
-    client.post(f"/s/{DEMO}/questions", data={"csrf_token": consented(client), **ANSWERS})
+    client.post(f"/s/{DEMO}/questions", data={"csrf_token": consented(client), **FINAL})
     assert count_rows("submission_tokens") == 1
     assert runner.invoke(args=["retention", "purge"]).exit_code == 0 and count_rows("submission_tokens") == 1
     later = submissions.utcnow() + timedelta(days=2)

@@ -1,0 +1,128 @@
+"""What one page of the form shows: the questions whose conditions earlier pages decide are shown or left out
+by the server; those that depend on an answer on the same page are always rendered (so the page works without
+JavaScript, the server discarding what turns out hidden) and carry their conditions for logic.js."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from models.choices import options
+from models.instrument import Instrument, Page, Resolved
+from models.vocabulary import FieldType
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question, a note, or a grid with its rows, in page order."""
+    kind: str  # "field" | "note" | "matrix"
+    field: Any = None
+    matrix: dict | None = None
+    rows: tuple = ()
+    #: JSON list of the condition trees that must all hold, when the browser decides.
+    show_if: str | None = None
+
+
+@dataclass(frozen=True)
+class PageView:
+    page: Page
+    items: tuple[Item, ...]
+    #: The questions rendered as inputs (grid rows included).
+    fields: tuple[Any, ...]
+    #: For logic.js: earlier answers the conditions read, formulas of scores they read, types and choices.
+    logic: str | None
+    #: The section's condition, when the browser decides it.
+    show_if: str | None = None
+
+
+def page_view(instrument: Instrument, page: Page, answers: dict[str, Any], shown: Resolved,
+              today: date | None = None, on_form: set[str] | None = None) -> PageView:
+    """`on_form`: every question the form holds, when it holds more than this page (the correction form)."""
+    on_page = on_form or {f.name for f in page.fields}
+    items: list[Item] = []
+    read: set[str] = set()
+
+    def decide(keys: list[str]) -> tuple[bool, str | None]:
+        """(render it, the conditions the browser evaluates)."""
+        exprs = [instrument.conditions[key] for key in keys if key in instrument.conditions]
+        names = set().union(*(_inputs(instrument, e) for e in exprs)) if exprs else set()
+        if not names & on_page:
+            return all(key in shown.shown for key in keys if key in instrument.conditions), None
+        read.update(names)
+        return True, json.dumps([e.tree for e in exprs], separators=(",", ":"))
+
+    seen_matrices: set[str] = set()
+    for f in page.fields:
+        ftype = FieldType(f.type)
+        if ftype is FieldType.CALCULATED:
+            continue
+        if f.matrix:
+            if f.matrix in seen_matrices:
+                continue
+            seen_matrices.add(f.matrix)
+            show, logic = decide([f"matrix:{f.matrix}"])
+            if not show:
+                continue
+            rows = []
+            for row in (r for r in page.fields if r.matrix == f.matrix):
+                row_show, row_logic = decide([row.name])
+                if row_show:
+                    rows.append((row, row_logic))
+            if rows:
+                items.append(Item("matrix", matrix=instrument.matrices[f.matrix], rows=tuple(rows), show_if=logic))
+            continue
+        show, logic = decide([f.name])
+        if show:
+            items.append(Item("note" if ftype is FieldType.NOTE else "field", field=f, show_if=logic))
+    # On the correction form the section's own condition may read answers on the same form.
+    section_logic = decide([f"section:{page.name}"])[1] if on_form and page.name else None
+    fields = tuple(f for item in items for f in ([item.field] if item.kind == "field" else
+                                                     [row for row, _ in item.rows]))
+    return PageView(page, tuple(items), fields, _logic(instrument, read, on_page, answers, today) if read else None,
+                    section_logic)
+
+
+def _inputs(instrument: Instrument, expr) -> set[str]:
+    """The answers a condition depends on, through the scores it reads."""
+    seen: set[str] = set()
+    pending = list(expr.names)
+    while pending:
+        name = pending.pop()
+        if name not in seen:
+            seen.add(name)
+            if name in instrument.formulas:
+                pending += instrument.formulas[name].names
+    return seen
+
+
+def _logic(instrument: Instrument, read: set[str], on_page: set[str], answers: dict[str, Any],
+           today: date | None) -> str:
+    formulas = {name: instrument.formulas[name].tree for name in read if name in instrument.formulas}
+    known = {name: answers.get(name) for name in read if name not in on_page and name not in formulas}
+    types = {name: instrument.by_name[name].type.value if hasattr(instrument.by_name[name].type, "value")
+             else instrument.by_name[name].type for name in read if name in on_page}
+    choices = {name: [c.value for c in options(instrument.by_name[name])] for name in read
+               if name in on_page and instrument.by_name[name].choices}
+    return json.dumps({"known": known, "formulas": formulas, "types": types, "choices": choices,
+                       "today": (today or datetime.now(timezone.utc).date()).isoformat()},
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+def correction_views(instrument: Instrument, answers: dict[str, Any]) -> list[PageView]:
+    """Every section on one form, for correcting a response: every condition is the browser's to show."""
+    resolved = instrument.resolve(answers, datetime.now(timezone.utc).date())
+    everything = {f.name for f in instrument.fields}
+    return [page_view(instrument, page, answers, resolved, on_form=everything) for page in instrument.pages]
+
+
+def merged_logic(views: list[PageView]) -> str | None:
+    """One data-logic for a form of several sections."""
+    parts = [json.loads(view.logic) for view in views if view.logic]
+    if not parts:
+        return None
+    merged = parts[0]
+    for part in parts[1:]:
+        for key in ("known", "formulas", "types", "choices"):
+            merged[key].update(part[key])
+    return json.dumps(merged, separators=(",", ":"), ensure_ascii=False)
