@@ -7,6 +7,8 @@ from typing import NoReturn
 
 from flask import Flask
 
+from .drafts import DRAFT_HOURS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
@@ -25,7 +27,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,  # a long survey must not lose its answers to an expired token
     "STAFF_IDLE_MINUTES": 30,       # a staff session unused this long ends
     "RESPONDENT_IDLE_MINUTES": 15,  # so does a respondent's self-service session
-    "DRAFT_HOURS": 24,              # partial answers between pages are kept at most this long
+    "DRAFT_HOURS": DRAFT_HOURS,     # partial answers between pages are kept at most this long
     "PASSWORD_HASHING": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},  # argon2id
     "AGGREGATE_K": 11,              # counts from 1 to k-1 are suppressed
     "RATELIMIT_ENABLED": True,

@@ -23,6 +23,7 @@ from models.vocabulary import Classification, ErasureReason, FieldType
 from .auth import receipt_digest
 from .errors import InvalidSubmission, NotFound, UnknownReceipt
 from .notices import record_notice
+from .drafts import purge_expired_drafts
 from .submissions import purge_submission_tokens
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,7 @@ def purge_expired(sessions: sessionmaker, batch: int = 1000) -> int:
             break
     with sessions.begin() as session:
         purge_submission_tokens(session)
+        purge_expired_drafts(session)
     return total
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import ring_store
 from models.crypto import KeyRing, data_key_aad
+from models.draft import Draft, draft_key_aad
 from models.recipient import Recipient
 from models.response import Response
 
@@ -27,8 +28,8 @@ class Rotation:
 
 
 def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int = 2000) -> Rotation:
-    """Make a new key current, then re-wrap every response's data key and every recipient's
-    pseudonym key under it; answers are never decrypted.
+    """Make a new key current, then re-wrap every response's data key, every recipient's pseudonym key
+    and every draft's key under it; answers are never decrypted.
 
     The new key is saved beside the old ones and proven on disk before it wraps anything,
     so every row stays readable by every server whether or not its batch has been re-wrapped
@@ -44,6 +45,7 @@ def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int
             session.commit()
             data_keys, after = data_keys + count, last
         recipient_keys = rewrap_pseudonym_keys(session, ring)
+        rewrap_draft_keys(session, ring)
         session.commit()
     log.info("key %s is current (was %s): %d data keys and %d recipient keys re-wrapped",
              ring.current, previous, data_keys, recipient_keys)
@@ -69,6 +71,15 @@ def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: 
     result = session.execute(update(table).where(table.c.id == bindparam("row"))
                              .values(data_key=bindparam("wrapped")), changed)
     return rows[-1].id, result.rowcount if result.rowcount >= 0 else len(changed)
+
+
+def rewrap_draft_keys(session: Session, ring: KeyRing) -> int:
+    """Drafts' keys under the ring's current key (they live for hours; a rotation leaves none behind)."""
+    drafts = list(session.scalars(select(Draft)))
+    for draft in drafts:
+        draft.data_key = ring.rewrap(draft.data_key, draft_key_aad(draft.survey_id, draft.handle))
+    session.flush()
+    return len(drafts)
 
 
 def rewrap_pseudonym_keys(session: Session, ring: KeyRing) -> int:

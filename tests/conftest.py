@@ -316,14 +316,18 @@ def page_name(html: bytes) -> str:
 
 def answer(client, slug=DEMO, **answers):
     """The survey's questions, page after page, sent with these answers (`q_<name>` form fields, each on the
-    page that asks it); returns the response to the last page's Submit (or to the page that had errors)."""
-    page = last_page(client, slug, **answers)
-    if b'value="submit"' not in page.data:
-        return page
-    on_page = {name.decode() for name in INPUT_NAME.findall(page.data)}
-    return client.post(f"/s/{slug}/questions", data={
-        "csrf_token": csrf_token(page.data), "action": "submit", "page": page_name(page.data),
-        **{name: value for name, value in answers.items() if name in on_page}})
+    page that asks it); returns the response to the last page's Submit (or to the page that had errors).
+    A Submit that an answer on its page turned into a Next (a page its answers now show) walks on."""
+    while True:
+        page = last_page(client, slug, **answers)
+        if b'value="submit"' not in page.data:
+            return page
+        on_page = {name.decode() for name in INPUT_NAME.findall(page.data)}
+        sent = client.post(f"/s/{slug}/questions", data={
+            "csrf_token": csrf_token(page.data), "action": "submit", "page": page_name(page.data),
+            **{name: value for name, value in answers.items() if name in on_page}})
+        if sent.status_code != 302 or f"/s/{slug}/questions" not in sent.headers["Location"]:
+            return sent
 
 
 def sign_in(client, code):

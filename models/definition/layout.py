@@ -30,7 +30,7 @@ class DefinitionChecks(FieldChecks):
                                why_low="the service does not collect data from minors")
         retention_days = self.integer(data, "retention_days", "", RETENTION_DAYS, 1, 36500)
         status = self.enum(data, "status", "", SurveyStatus, required=False) or SurveyStatus.OPEN
-        self.sections, self.matrices, self.lines, self.placed = [], [], {}, []
+        self.sections, self.matrices, self.lines, self.placed, self.failed = [], [], {}, [], set()
         if "sections" in data and "fields" in data:
             self.add("sections", "and fields cannot both be given: put every field in a section",
                      line_of(data, "sections"))
@@ -40,8 +40,9 @@ class DefinitionChecks(FieldChecks):
         else:
             fields = self.field_list(data, "fields", "", None, line_of(data, "fields"))
         self.unique_names(fields)
-        if not self.problems:
-            self.problems += check_logic(fields, self.sections, self.matrices, self.lines)
+        # Conditions and formulas are checked even beside other problems, all reported at once; what reads
+        # a field that could not be read itself is left until that field is fixed.
+        self.problems += check_logic(fields, self.sections, self.matrices, self.lines, self.failed)
         if self.problems:
             return None
         return SurveySpec(slug=slug, title=title, purpose=purpose, fields=tuple(fields),
@@ -82,6 +83,8 @@ class DefinitionChecks(FieldChecks):
                 specs += self.matrix(item, at, item_line, section)
                 continue
             spec = self.field(item, at, item_line, section)
+            if spec is None and isinstance(item, dict) and isinstance(item.get("name"), str):
+                self.failed.add(item["name"])
             if spec is not None:
                 specs.append(spec)
                 self.placed.append((spec.name, f"{at} ({spec.name})", item_line))
@@ -126,6 +129,8 @@ class DefinitionChecks(FieldChecks):
             row_required = self.flag(row, "required", at)
             row_show_if = self.expression(row, "show_if", at)
             if row_name is None or row_label is None:
+                if isinstance(raw_row, str):
+                    self.failed.add(raw_row)
                 continue
             specs.append(FieldSpec(
                 name=row_name, label=row_label, help=row_help or "", type=FieldType.CHOICE,
@@ -137,6 +142,7 @@ class DefinitionChecks(FieldChecks):
             for part in ("show_if", "classification"):
                 self.lines[f"{row_name}.{part}"] = (f"{at}{part}", line_of(row, part) or row_line)
         if len(self.problems) > before or name is None or label is None:
+            self.failed.update(spec.name for spec in specs)
             return []
         self.matrices.append(MatrixSpec(name, label, help_text or "", show_if))
         self.placed.append((name, where.rstrip("."), line))

@@ -24,13 +24,14 @@ def kind_of_choices(choices: Iterable[Choice]) -> Kind:
 
 
 def check_logic(fields: list[FieldSpec], sections: list[SectionSpec], matrices: list[MatrixSpec],
-                lines: dict[str, tuple[str, int | None]]) -> list[Problem]:
-    return _Logic(fields, sections, matrices, lines).problems
+                lines: dict[str, tuple[str, int | None]], failed: set[str] = frozenset()) -> list[Problem]:
+    """`failed`: names of fields that have problems of their own; what reads them is checked once they are fixed."""
+    return _Logic(fields, sections, matrices, lines, failed).problems
 
 
 class _Logic:
-    def __init__(self, fields, sections, matrices, lines):
-        self.fields, self.lines, self.problems = fields, lines, []
+    def __init__(self, fields, sections, matrices, lines, failed):
+        self.fields, self.lines, self.problems, self.failed = fields, lines, [], failed
         self.by_name = {f.name: f for f in fields}
         self.position = {f.name: index for index, f in enumerate(fields)}
         first = {}
@@ -45,6 +46,8 @@ class _Logic:
             self.parse(f"section:{section.name}", section.show_if, first.get(f"section:{section.name}", 0))
         for matrix in matrices:
             self.parse(f"matrix:{matrix.name}", matrix.show_if, first.get(f"matrix:{matrix.name}", 0))
+        self.expressions = {key: found for key, found in self.expressions.items()
+                            if not found[0].names & self.failed}
         if self.problems:
             return
         self.names_exist()
@@ -92,7 +95,7 @@ class _Logic:
                     continue
                 if state.get(read) == "open":
                     cycle = path[path.index(read):] + [read]
-                    self.add(f"{name}.formula", "reads itself through " + " → ".join(cycle))
+                    self.add(f"{read}.formula", "reads itself through " + " → ".join(cycle))
                 elif read not in state:
                     visit(read, path + [read])
             state[name] = "done"

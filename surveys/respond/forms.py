@@ -65,7 +65,8 @@ def make_field(field) -> Field:
         return RadioField(field.label, choices=coded, validate_choice=False)
     if ftype is FieldType.MULTI_CHOICE:
         return MultiCheckboxField(field.label, choices=coded, validate_choice=False)
-    return RadioField(field.label, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], validate_choice=False)
+    return RadioField(field.label, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+                      validate_choice=False)
 
 
 PREFIX = "q_"  # survey fields may be named like form attributes (data, errors, meta)

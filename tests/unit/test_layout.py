@@ -135,6 +135,7 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/rotation.py:rewrap_data_keys": [".data_key"],
         "surveys/drafts.py:_opened": [".data_key", "open_sealed", "unwrap"],
         "surveys/drafts.py:save_draft": [".data_key"],
+        "surveys/rotation.py:rewrap_draft_keys": [".data_key"],
     }
 
 
