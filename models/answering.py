@@ -42,11 +42,9 @@ def settle(instrument: Instrument, given: Any, *, today: date, from_text: bool =
             errors[str(name)] = [NO_SUCH_QUESTION]
         elif not FieldType(f.type).is_asked and given[name] is not None:
             errors[name] = [COMPUTED if f.type == FieldType.CALCULATED else SHOWS_TEXT]
-    checking = set(instrument.by_name if check is None else check)
+    checking = instrument.by_name if check is None else set(check)
     clean: dict[str, Any] = {}
-    for f in instrument.fields:
-        if not FieldType(f.type).is_asked:
-            continue
+    for f in instrument.asked:
         raw = given.get(f.name)
         if f.name not in checking:
             clean[f.name] = raw
@@ -58,9 +56,7 @@ def settle(instrument: Instrument, given: Any, *, today: date, from_text: bool =
             clean[f.name] = None
     resolved = instrument.resolve(clean, today)
     answers, discarded = {}, []
-    for f in instrument.fields:
-        if not FieldType(f.type).stores_answer:
-            continue
+    for f in instrument.stored:
         if f.name not in resolved.shown:
             if f.name in errors or clean.get(f.name) is not None:
                 errors.pop(f.name, None)

@@ -46,6 +46,10 @@ class Instrument:
         self.formulas = {f.name: parse(f.formula) for f in self.fields
                          if f.type == FieldType.CALCULATED and getattr(f, "formula", None)}
         self.has_logic = bool(self.conditions or self.formulas)
+        #: Per field, the conditions that must hold for it to be shown: its section's, its grid's, its own.
+        self.conditions_of = {f.name: self._conditions_of(f) for f in self.fields}
+        self.asked = tuple(f for f in self.fields if FieldType(f.type).is_asked)
+        self.stored = tuple(f for f in self.fields if FieldType(f.type).stores_answer)
         self.order = self._evaluation_order() if self.has_logic else ()
 
     def _pages(self) -> tuple[Page, ...]:
@@ -83,7 +87,7 @@ class Instrument:
             if f.name in done:
                 return
             done.add(f.name)  # a cycle is refused when the definition loads; this only stops recursion
-            conditions = self._conditions_of(f)
+            conditions = self.conditions_of[f.name]
             formula = self.formulas.get(f.name)
             for expr in (*(expr for _, expr in conditions), *((formula,) if formula else ())):
                 for name in expr.names:
@@ -116,21 +120,16 @@ class Instrument:
         # Notes, and grids and sections no stored field has asked about yet, given what is known.
         for f in self.fields:
             if f.type == FieldType.NOTE:
-                all(holds(key, expr) for key, expr in self._conditions_of(f))
+                all(holds(key, expr) for key, expr in self.conditions_of[f.name])
         for key in self._group_keys():
             if key in self.conditions:
                 holds(key, self.conditions[key])
-        shown = {key for key in (*self.by_name, *self._group_keys())
-                 if decided.get(key, True) and self._outer_hold(key, decided)}
+        # A field is shown when its section's, its grid's and its own conditions all hold.
+        shown = {name for name, conditions in self.conditions_of.items()
+                 if all(decided.get(key, True) for key, _ in conditions)}
+        shown.update(key for key in self._group_keys() if decided.get(key, True))
         pages = {page.name for page in self.pages if page.name is None or f"section:{page.name}" in shown}
         return Resolved(dict(values), frozenset(shown), frozenset(pages))
-
-    def _outer_hold(self, key: str, decided: Mapping[str, bool]) -> bool:
-        """A field is shown when its section's, its grid's and its own conditions all hold."""
-        f = self.by_name.get(key)
-        if f is None:
-            return True
-        return all(decided.get(outer, True) for outer, _ in self._conditions_of(f))
 
     def _group_keys(self) -> list[str]:
         return [f"section:{name}" for name in self.sections] + [f"matrix:{name}" for name in self.matrices]
