@@ -77,9 +77,11 @@ def test_a_respondent_fills_in_the_demo_survey_with_a_gpc_signal(server, browser
     # Finish later, and carry on on another device with the code.
     page.click("button:text('Finish later')")
     code = page.locator("#resume-code").inner_text()
+    assert axe(page) == []
     shoot(page, "resume-code")
     other = browser.new_page(viewport=PHONE)
     other.goto(f"{server}/s/wellbeing-demo/resume")
+    assert axe(other) == []
     other.fill("#code", code)
     other.click("button:text('Carry on')")
     expect(other.locator("#progress")).to_have_text("Page 3 of 3")
@@ -103,8 +105,8 @@ def test_a_respondent_fills_in_the_demo_survey_with_a_gpc_signal(server, browser
     expect(page.locator("#code-error")).to_contain_text("opens no saved answers")
 
 
-def test_the_follow_up_page_appears_when_the_score_asks_for_it(server, browser, shoot, client):
-    page = browser.new_page()
+def test_the_follow_up_page_appears_when_the_score_asks_for_it(server, browser, shoot, client, axe):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{server}/s/wellbeing-demo")
     page.check("#participate")
     page.check("#age_confirmed")
@@ -112,6 +114,11 @@ def test_the_follow_up_page_appears_when_the_score_asks_for_it(server, browser, 
     page.click("button:text('Next')")
     page.check("label:text('good') >> nth=1")
     page.check("#q_phq1-3")  # nearly every day, in the grid's columns on a wide screen
+    head = page.locator("#matrix-phq .matrix-head span").nth(4).bounding_box()
+    radio = page.locator("#q_phq1-3").bounding_box()
+    assert abs((head["x"] + head["width"] / 2) - (radio["x"] + radio["width"] / 2)) < 40  # under its column
+    assert no_sideways_scroll(page) and axe(page) == []
+    shoot(page, "grid-wide")
     page.click("button:text('Next')")
     expect(page.locator("#progress")).to_have_text("Page 3 of 4")  # a score of 3 asks the follow-up
     page.click("button:text('Next')")

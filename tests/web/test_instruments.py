@@ -250,3 +250,18 @@ def test_finish_later_gives_a_code_once_that_resumes_on_another_device_until_it_
     form = other.get("/s/phq/resume")
     again = other.post("/s/phq/resume", data={"csrf_token": csrf_token(form.data), "code": code})
     assert again.status_code == 422 and "opens no saved answers" in again.get_data(as_text=True)
+
+
+def test_the_correction_form_shows_every_section_and_applies_the_logic_again(client, phq):
+    receipt = post(client, {"age": 30, "phq1": 2, "phq2": 2, "harm": "y", "smoker": True,
+                            "cigarettes": 10}).get_json()["receipt"]
+    assert sign_in(client, receipt).status_code == 302
+    page = client.get("/me/answers")
+    html = page.get_data(as_text=True)
+    assert "Your mood" in html and "Follow-up" in html and "q_phq_total" not in html
+    assert 'data-show-if=' in html and "/static/logic.js" in html  # the browser may show and hide as answers change
+    form = {"csrf_token": csrf_token(page.data), "q_age": "30", "q_phq1": "1", "q_phq2": "0", "q_smoker": "no",
+            "q_cigarettes": "10", "q_harm": "y", "q_clinic": ""}
+    assert client.post("/me/answers", data=form).status_code == 302
+    answers = record(client, receipt)["answers"]
+    assert answers == {"age": 30, "phq1": 1, "phq2": 0, "phq_total": 1, "smoker": False}
