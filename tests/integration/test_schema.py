@@ -43,3 +43,27 @@ def test_ledger_lines_written_before_0004_are_found_by_response_id_after_it(app,
     assert lines == {kept["id"]: kept_id, erased["id"]: None}
     seen = client.get("/api/v1/me", headers={"X-Receipt": kept["receipt"]}).get_json()["disclosures"]
     assert [d["recipient"] for d in seen] == ["Acme"]
+
+
+def test_choices_stored_as_plain_text_before_0006_become_coded_and_their_answers_stay_valid(app, client, submit):
+    from alembic import command
+    from sqlalchemy import text
+
+    from models.schema import alembic_config, migrate
+    receipt = submit("wellbeing-demo", {"wellbeing": "good", "activities": ["walking"]}).get_json()["receipt"]
+    engine = app.extensions["surveys.engine"]
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    with engine.connect() as connection:
+        plain = connection.execute(text("SELECT choices FROM fields WHERE name = 'wellbeing'")).scalar_one()
+    assert "very good" in plain and "label" not in plain  # as 0005 stored them
+    migrate(engine)
+    with engine.connect() as connection:
+        coded = connection.execute(text("SELECT choices FROM fields WHERE name = 'wellbeing'")).scalar_one()
+    assert '{"value": "very good", "label": "very good"}' in coded.replace("\n", "")
+    headers = {"X-Receipt": receipt}
+    assert client.get("/api/v1/me", headers=headers).get_json()["answers"]["wellbeing"] == "good"
+    corrected = client.patch("/api/v1/me", json={"answers": {"wellbeing": "fair"}}, headers=headers)
+    assert corrected.status_code == 200 and corrected.get_json()["answers"]["activities"] == ["walking"]

@@ -265,3 +265,19 @@ def test_the_correction_form_shows_every_section_and_applies_the_logic_again(cli
     assert client.post("/me/answers", data=form).status_code == 302
     answers = record(client, receipt)["answers"]
     assert answers == {"age": 30, "phq1": 1, "phq2": 0, "phq_total": 1, "smoker": False}
+
+
+def test_a_form_s_date_and_time_is_read_in_the_browser_s_zone_and_stored_in_utc(client, phq):
+    consent_step(client)
+    page = last_page(client, "phq", q_age="40", q_phq1="2", q_phq2="2")
+    sent = client.post("/s/phq/questions", data={"csrf_token": csrf_token(page.data), "action": "submit",
+                                                 "page": "mood", "q_phq1": "2", "q_phq2": "2"})
+    page = client.get(sent.headers["Location"])
+    assert page_name(page.data) == "follow_up"
+    sent = client.post("/s/phq/questions", data={
+        "csrf_token": csrf_token(page.data), "action": "submit", "page": "follow_up", "q_harm": "n",
+        "q_seen_at": "2026-11-23T10:00", "tz_offset": "-60", "q_bedtime": "22:15"})  # UTC+1, as JavaScript says
+    receipt = re.search(r'id="receipt-code">([A-Z2-7-]+)<', client.get(sent.headers["Location"]).get_data(
+        as_text=True)).group(1)
+    answers = record(client, receipt)["answers"]
+    assert answers["seen_at"] == "2026-11-23T09:00:00Z" and answers["bedtime"] == "22:15"
