@@ -4,13 +4,14 @@ every import."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .checker import _Checker, _unstorable_text
 from .reader import _read
 from .spec import FIELD_NAME, PURPOSE, SLUG, DefinitionError, FieldSpec, MatrixSpec, Problem, SectionSpec, SurveySpec
 from .stranding import stranding_changes
 
-__all__ = ["FIELD_NAME", "PURPOSE", "SLUG", "DefinitionError", "FieldSpec", "MatrixSpec", "Problem", "SectionSpec",
+__all__ = ["check_definition", "read_definition", "FIELD_NAME", "PURPOSE", "SLUG", "DefinitionError", "FieldSpec", "MatrixSpec", "Problem", "SectionSpec",
            "SurveySpec",
            "load_definition", "parse_definition", "stranding_changes"]
 
@@ -25,7 +26,17 @@ def load_definition(path: str | Path) -> SurveySpec:
 
 
 def parse_definition(text: str, filename: str = "survey.yaml") -> SurveySpec:
-    data = _read(text, filename)
+    return check_definition(read_definition(text, filename))
+
+
+def read_definition(text: str, filename: str = "survey.yaml") -> Any:
+    """Our format's YAML or JSON, read (every key and item knowing its line), not yet checked."""
+    return _read(text, filename)
+
+
+def check_definition(data: Any) -> SurveySpec:
+    """Data in our definition format (read from our YAML or JSON, or made by an import) → a SurveySpec, or
+    DefinitionError with every problem and where it is."""
     if problems := _unstorable_text(data):
         raise DefinitionError(problems)
     checker = _Checker()

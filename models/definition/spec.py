@@ -92,9 +92,12 @@ class SurveySpec:
 class Problem:
     where: str
     message: str
-    line: int | None = None
+    #: The line of a YAML or JSON file, or where in an imported file: "row 12", "survey sheet, row 7".
+    line: int | str | None = None
 
     def __str__(self) -> str:
+        if isinstance(self.line, str):
+            return f"{self.where} ({self.line}): {self.message}"
         at = f"{self.where} (line {self.line})" if self.line else self.where
         return f"{at}: {self.message}"
 
