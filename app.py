@@ -6,9 +6,10 @@ from surveys import api, benchmark, cli, db, http_errors, inputs, keys, ratelimi
 from surveys.config import ConfigurationError, instance_path, load_config, refuse_to_start, require_secrets
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, bootstrap: bool = False) -> Flask:
+    """`bootstrap`: the app `init` runs in, which may lack the secrets it is about to create."""
     try:
-        app = configured_app(test_config)
+        app = configured_app(test_config, bootstrap)
     except (ConfigurationError, KeyRingError) as exc:
         if test_config is not None:
             raise  # a test asks for the error itself
@@ -27,11 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def configured_app(test_config: dict | None) -> Flask:
+def configured_app(test_config: dict | None, bootstrap: bool = False) -> Flask:
     """Configuration, secrets and the key ring: what the app cannot start without."""
     app = Flask(__name__, instance_path=instance_path(test_config), instance_relative_config=True,
                 template_folder="surveys/templates", static_folder="surveys/static")
     load_config(app, test_config)
-    require_secrets(app)
+    require_secrets(app, bootstrap)
     keys.init_app(app)
     return app

@@ -30,10 +30,26 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.command("init")
+INIT_HELP = "Create the instance folder, secret key, key ring and schema; load the demo survey if there is none."
+
+
+@click.command("init", help=INIT_HELP)
+def bootstrap_init_command():
+    """`flask --app app init` as the `flask` command finds it: through this package's entry point, before any
+    app is built, so that it can build the one app allowed to start without the secrets it creates."""
+    from app import create_app
+    with create_app(bootstrap=True).app_context():
+        initialise()
+
+
+@click.command("init", help=INIT_HELP)
 @with_appcontext
 def init_command():
-    """Create the instance folder, secret key, key ring and schema; load the demo survey if there is none."""
+    """The same, on an app already built (a test's CLI runner)."""
+    initialise()
+
+
+def initialise() -> None:
     done = installation.Installed()
     try:
         installation.prepare_instance(

@@ -74,32 +74,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
 
 
-def bootstrapping(app: Flask) -> bool:
-    """True when missing secrets are expected: debug, tests, or `flask init` about to create them."""
-    return app.debug or app.testing or cli_command() == "init"
-
-
-def cli_command() -> str | None:
-    """The `flask` subcommand this process was started for, if any.
-
-    Flask builds the app before it dispatches the command, so `init` can only be
-    told apart from `run` (or gunicorn) by the command line itself.
-    """
-    argv = sys.argv
-    if not argv or Path(argv[0]).name not in ("flask", "__main__.py"):
-        return None
-    takes_value = {"--app", "-A", "--env-file", "-e"}
-    args = iter(argv[1:])
-    for arg in args:
-        if arg in takes_value:
-            next(args, None)
-        elif not arg.startswith("-"):
-            return arg
-    return None
-
-
-def require_secrets(app: Flask) -> None:
-    if bootstrapping(app):
+def require_secrets(app: Flask, bootstrap: bool = False) -> None:
+    """Refuse to start without the secret key and the key ring, except where their absence is expected: in
+    debug mode, in tests, and for `init`, which is about to create them (and says so with `bootstrap`)."""
+    if bootstrap or app.debug or app.testing:
         return
     if not app.config["SECRET_KEY"]:
         raise ConfigurationError(
