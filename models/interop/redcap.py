@@ -116,7 +116,9 @@ def _matrices(fields: list[Field], problems: list, notes: Notes) -> dict[int, li
                                         "first row's heads the grid", member.row.at("section_header")))
         if any(member.row["matrix_ranking"].lower() == "y" for member in run):
             for member in run:
-                member.unsupported = member.unsupported or "a ranking matrix (each choice once), not enforced here"
+                if not member.unsupported:
+                    member.unsupported = "a ranking matrix (each choice once), not enforced here"
+                    member.unsupported_at = "matrix_ranking"
         if kinds == {"checkbox"}:
             for member in run:
                 notes.add(member.name, "a row of a grid of checkboxes: a separate multiple-choice question here")

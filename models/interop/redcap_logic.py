@@ -10,7 +10,7 @@ from typing import Mapping
 from ..expressions import ExpressionError, parse, to_source
 from .redcap_syntax import LogicError, number, parse_redcap, shown
 
-__all__ = ["LogicError", "Operand", "from_redcap"]
+__all__ = ["LogicError", "Operand", "fields_compared", "from_redcap"]
 
 _NUMERIC = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)")
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
@@ -110,7 +110,7 @@ class _Translator:
             checked = self.option(left[1], left[2])
             return checked if (op == "==") == (str(right[1]) == "1") else ("not", checked)
         if left[0] == "field" and right[0] == "field" and op in ("==", "!="):
-            return self.fields_equal(op, ("name", left[1]), ("name", right[1]))
+            return fields_compared(op, ("name", left[1]), ("name", right[1]))
         kinds = self.kind(left), self.kind(right)
         if right[0] in ("num", "str"):
             a, b = self.value(left, "any"), self.typed(right, kinds[0], left)
@@ -128,15 +128,6 @@ class _Translator:
                              f"test an option, as [{node[1]}(code)] = \"1\"")
         answered = ("call", "answered", (("name", node[1]),))
         return answered if op == "!=" else ("not", answered)
-
-    @staticmethod
-    def fields_equal(op: str, a: tuple, b: tuple) -> tuple:
-        """In REDCap two blank fields are equal (both are ""); here a comparison with null is false."""
-        blank = ("op", "and", ("not", ("call", "answered", (a,))), ("not", ("call", "answered", (b,))))
-        if op == "==":
-            return ("op", "or", ("op", "==", a, b), blank)
-        some = ("op", "or", ("call", "answered", (a,)), ("call", "answered", (b,)))
-        return ("op", "and", ("not", ("op", "==", a, b)), some)
 
     def typed(self, literal: tuple, kind: str, other: tuple) -> tuple:
         """A literal compared with a field takes that field's type: 1 for a number, '1' for text."""
@@ -199,6 +190,16 @@ class _Translator:
         name = names.pop()
         codes = tuple(str(code) for code in self.field(name).codes)
         return name if tuple(arg[2] for arg in args) == codes else None
+
+
+def fields_compared(op: str, a: tuple, b: tuple) -> tuple:
+    """REDCap's [a] = [b] (op "==") or [a] <> [b] ("!="): in REDCap two blank fields are equal (both are ""),
+    here a comparison with null is false, so the blanks are said outright."""
+    blank = ("op", "and", ("not", ("call", "answered", (a,))), ("not", ("call", "answered", (b,))))
+    if op == "==":
+        return ("op", "or", ("op", "==", a, b), blank)
+    some = ("op", "or", ("call", "answered", (a,)), ("call", "answered", (b,)))
+    return ("op", "and", ("not", ("op", "==", a, b)), some)
 
 
 def _unequal(node: tuple) -> tuple:

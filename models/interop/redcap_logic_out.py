@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from ..expressions import parse
 from ..expressions.tree import COMPARISONS, literal_source
 from ..vocabulary import FieldType
+from .redcap_logic import fields_compared
 from .redcap_syntax import LogicError
 
 #: Binding strength, weakest first, as REDCap's parser (redcap_syntax.py) reads it.
@@ -19,6 +20,17 @@ def to_redcap(source: str, fields: Mapping[str, Any]) -> str:
     """Our expression → REDCap logic. `fields` maps names to what they are (anything with type and choices, such
     as a FieldSpec). Raises LogicError for what REDCap cannot say with the same meaning."""
     return _Writer(fields).condition(parse(source).tree)
+
+
+def _fields_compared(node: tuple) -> str | None:
+    """What reading REDCap's [a] = [b] or [a] <> [b] gives (see fields_compared) is written as it was."""
+    first = node[2][1] if node[1] == "and" and node[2][0] == "not" else node[2]
+    if first[0] != "op" or first[1] != "==" or first[2][0] != "name" or first[3][0] != "name":
+        return None
+    for op, written in (("==", "="), ("!=", "<>")):
+        if node == fields_compared(op, first[2], first[3]):
+            return f"[{first[2][1]}] {written} [{first[3][1]}]"
+    return None
 
 
 def _wrap(text: str, level: int, least: int) -> str:
@@ -55,6 +67,8 @@ class _Writer:
             return self.call(node[1], node[2], least)
         op, left, right = node[1:]
         level = _LEVEL.get(op, _LEVEL["=="])
+        if (compared := _fields_compared(node)) is not None:
+            return _wrap(compared, _LEVEL["=="], least)
         if op in ("and", "or"):
             text = f"{self.condition(left, level)} {op} {self.condition(right, level + 1)}"
         elif op == "^":  # REDCap does not say how ^ groups with what is around it: parentheses say it
@@ -105,6 +119,8 @@ class _Writer:
         return _wrap(f"{a} {'=' if op == '==' else op} {b}", level, least)
 
     def option(self, value: tuple, name: tuple, checked: str) -> str:
+        if value[0] == "neg" and value[1][0] == "lit" and isinstance(value[1][1], (int, float)):
+            value = ("lit", -value[1][1])  # a negative code, as -1 in x reads
         if value[0] != "lit" or self.type_of(name) is not FieldType.MULTI_CHOICE:
             raise LogicError("uses 'in' other than as 'value' in a multiple-choice question")
         if any(char in str(value[1]) for char in "()[]"):

@@ -20,7 +20,8 @@ _COMPARE = {"=": "==", "==": "==", "<>": "!=", "!=": "!=", "<": "<", "<=": "<=",
 
 def parse_redcap(text: str) -> tuple:
     """REDCap logic → its tree; comment lines (# or //) are left out, as REDCap leaves them."""
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith(("#", "//"))]
+    # split at line feeds only: splitlines() would also split inside text at U+0085 or U+2028
+    lines = [line for line in text.split("\n") if not line.lstrip().startswith(("#", "//"))]
     return _Parser(_tokens("\n".join(lines))).whole()
 
 
