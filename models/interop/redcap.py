@@ -30,9 +30,9 @@ def read_redcap(raw: bytes, filename: str, *, skip_unsupported: bool = False) ->
         problems += [Problem(f"field {f.name}", f"cannot be imported: {f.unsupported}", f.row.at(f.unsupported_at))
                      for f in fields if f.unsupported]
     _translate(fields, record, skipped, skip_unsupported, problems, notes)
+    _forms([record] + [f.row for f in fields], problems)
     refuse(problems)
-    sections = _sections(record, fields, runs, skipped, problems)
-    refuse(problems)
+    sections = _sections(record, fields, runs, skipped)
     return Imported(Located({"sections": sections}, places={"sections": record.at()}),
                     defaulted_spi=[f.name for f in fields if f.defaulted and f.name not in skipped],
                     skipped=[f"{f.name} (row {f.row.number}): {skipped[f.name]}" for f in fields if f.name in skipped],
@@ -52,12 +52,13 @@ def _translate(fields: list[Field], record: Row, skipped: dict, skip: bool, prob
         gone = absent()
         return {f.name: f.operand for f in fields if f.name not in gone}
 
-    calcs = [f for f in fields if f.row["field_type"].lower() == "calc" and f.name not in skipped]
+    calcs = [f for f in fields if f.row["field_type"].lower() == "calc" and f.name not in skipped
+             and f.row["select_choices_or_calculations"]]  # a missing formula is a problem of the row's own
     while True:
-        results, failed = {}, []
+        results, failed, known, gone = {}, [], operands(), absent()
         for f in calcs:
             try:
-                results[f.name] = from_redcap(f.row["select_choices_or_calculations"], operands(), absent())
+                results[f.name] = from_redcap(f.row["select_choices_or_calculations"], known, gone)
             except LogicError as exc:
                 failed.append((f, f"its formula {exc}"))
         if not (skip and failed):
@@ -70,14 +71,16 @@ def _translate(fields: list[Field], record: Row, skipped: dict, skip: bool, prob
     for f in calcs:
         if f.name in results and f.item is not None:
             f.item["formula"] = results[f.name]
+    known, gone = operands(), absent()
     for f in fields:
         logic = f.row["branching_logic"]
-        if any(quote in logic + f.row["select_choices_or_calculations"] for quote in _CURLY):
+        formula = f.row["select_choices_or_calculations"] if f.row["field_type"].lower() == "calc" else ""
+        if any(quote in logic + formula for quote in _CURLY):
             notes.add(f.name, "its logic has curly quotes (‘ ’ “ ”), read as plain quotes")
         if not logic or skip and f.name in skipped:
             continue
         try:
-            source = from_redcap(logic, operands(), absent())
+            source = from_redcap(logic, known, gone)
         except LogicError as exc:
             problems.append(Problem(f"field {f.name}", f"branching logic {exc}", f.row.at("branching_logic")))
             continue
@@ -127,29 +130,37 @@ def _matrices(fields: list[Field], problems: list, notes: Notes) -> dict[int, li
     return runs
 
 
-def _sections(record: Row, fields: list[Field], runs: dict, skipped: dict, problems: list) -> LocatedList:
+def _forms(rows: list[Row], problems: list) -> None:
+    """A form's fields follow each other, as REDCap keeps them."""
+    seen: set[str] = set()
+    for before, row in zip([None] + rows, rows, strict=False):
+        form = row["form_name"]
+        if before is None or form != before["form_name"]:
+            if form in seen or not form:
+                what = "has no Form Name" if not form else \
+                    f"is in the form {form}, which came before: REDCap keeps a form's fields together"
+                problems.append(Problem(f"field {row['field_name']}", what, row.at("form_name")))
+            seen.add(form)
+
+
+def _sections(record: Row, fields: list[Field], runs: dict, skipped: dict) -> LocatedList:
     """Forms in the order they come, each a section; a Section Header becomes a note before its field."""
     taken = {record["field_name"]} | {f.name for f in fields} | {f.matrix for f in fields if f.matrix}
     sections: list[tuple[Row, list, list]] = []
-    forms: set[str] = set()
     in_run: set[int] = {id(member) for run in runs.values() for member in run}
     for index, (row, f) in enumerate([(record, None)] + [(f.row, f) for f in fields]):
         if not sections or row["form_name"] != sections[-1][0]["form_name"]:
-            if row["form_name"] in forms or not row["form_name"]:
-                what = "has no Form Name" if not row["form_name"] else \
-                    f"is in the form {row['form_name']}, which came before: REDCap keeps a form's fields together"
-                problems.append(Problem(f"field {row['field_name']}", what, row.at("form_name")))
-            forms.add(row["form_name"])
             sections.append((row, [], []))
         items, places = sections[-1][1], sections[-1][2]
         run = runs.get(index - 1)
-        if row["section_header"] and (f is None or id(f) not in in_run):
+        grid = _grid(run, skipped) if run is not None else None
+        if row["section_header"] and (f is None or id(f) not in in_run or run is not None and grid is None):
             name = _unique(f"{row['field_name'][:57]}_header", taken)
             place = row.at("section_header")
             items.append(Located({"name": name, "type": "note", "label": row["section_header"]}, at=place,
                                  places={"name": place, "type": place, "label": place}))
             places.append(place)
-        if run is not None and (grid := _grid(run, skipped)) is not None:
+        if grid is not None:  # its first row's header is its label
             items.append(grid)
             places.append(row.at())
         elif f is not None and f.name not in skipped and id(f) not in in_run:
@@ -171,7 +182,7 @@ def _grid(run: list[Field], skipped: dict) -> Located | None:
                                 places={key: f.item.lines[key] for key in ROW_KEYS if key in f.item}) for f in kept),
                        (f.row.at() for f in kept))
     label_place = first.at("section_header" if header else "matrix_group_name")
-    return Located({"matrix": run[0].matrix, "label": header or _humanised(run[0].matrix),
+    return Located({"matrix": run[0].matrix, "label": header or run[0].matrix,
                     "classification": strictest([f.item["classification"] for f in kept]),
                     "choices": kept[0].item["choices"], "rows": rows}, at=first.at(),
                    places={"matrix": first.at("matrix_group_name"), "label": label_place, "rows": first.at(),

@@ -5,25 +5,19 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 from ..definition.spec import Problem
-from ..submission import SAFE_INTEGER
 from . import redcap_types as dd
 from .common import Located, LocatedList
 from .redcap_logic import Operand
 from .redcap_table import Row
+from .redcap_values import bound, coded_choices
 
 _CLASS_TAG = re.compile(r"(?<![\w@-])@(NON-PII|PII|SPI)(?![\w-])", re.I)
 _TAG = re.compile(r"(?<![\w@-])@([A-Z][A-Z0-9_-]*)", re.I)
 #: Action tags that make a field something computed, which a question of ours would not be.
 _COMPUTING = {"CALCTEXT", "CALCDATE"}
 _STRICTNESS = ("non_pii", "pii", "spi")
-_WHOLE = re.compile(r"(0|-?[1-9][0-9]{0,15})")  # a code 01 is text: its value is not the number 1
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
-_DAY_FIRST = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
-_DATE = {"ymd": re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})"), "mdy": _DAY_FIRST, "dmy": _DAY_FIRST}
-_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?")
 _PIPING = re.compile(r"\[[a-z][a-z0-9_]*(\([^()\]]*\))?(:[a-z-]+)?\]")
 
 
@@ -103,7 +97,7 @@ def convert(row: Row, problems: list[Problem], notes: Notes) -> Field:
     if rtype == "dropdown":
         put("appearance", "dropdown", "field_type")
     if rtype in ("radio", "dropdown", "checkbox", "yesno", "truefalse"):
-        pairs = {"yesno": dd.YESNO, "truefalse": dd.TRUEFALSE}.get(rtype) or _choices(choices_text, problem)
+        pairs = {"yesno": dd.YESNO, "truefalse": dd.TRUEFALSE}.get(rtype) or coded_choices(choices_text, problem)
         found.choices = pairs
         place = row.at("select_choices_or_calculations")
         put("choices", LocatedList((Located({"value": v, "label": label}, at=place, places={"value": place,
@@ -125,7 +119,7 @@ def convert(row: Row, problems: list[Problem], notes: Notes) -> Field:
     elif required == "y" and ftype not in ("note", "calculated"):  # REDCap asks neither, so requires neither
         put("required", True, "required_field")
     if ftype != "note":
-        _classify(row, found, item, put)
+        _classify(row, found, put)
     found.operand = _operand(ftype, found.choices)
     found.item = item if len(problems) == before else None
     return found
@@ -155,24 +149,6 @@ def _text_type(validation: str, name: str, notes: Notes) -> str:
     return f"!the text validation {validation!r}, which this service does not know"
 
 
-def _choices(text: str, problem) -> tuple:
-    """"1, Yes | 0, No" → ((1, "Yes"), (0, "No")): whole-number codes when every code is one, else text."""
-    pairs = []
-    for part in re.split(r"\||\\n|\n", text):
-        if not part.strip():
-            continue
-        code, comma, label = part.partition(",")
-        if not comma or not code.strip():
-            problem(f"has the choice {part.strip()!r}, which is not 'code, label'", "select_choices_or_calculations")
-            continue
-        pairs.append((code.strip(), label.strip()))
-    if not pairs and text.strip() == "":
-        problem("has no choices", "select_choices_or_calculations")
-    if pairs and all(_WHOLE.fullmatch(code) and abs(int(code)) <= SAFE_INTEGER for code, _ in pairs):
-        return tuple((int(code), label) for code, label in pairs)
-    return tuple(pairs)
-
-
 def _bounds(row: Row, ftype: str, rtype: str, validation: str, put, problem, found: Field, notes: Notes) -> None:
     low, high = row["text_validation_min"], row["text_validation_max"]
     if rtype == "slider":
@@ -188,7 +164,7 @@ def _bounds(row: Row, ftype: str, rtype: str, validation: str, put, problem, fou
             found.unsupported_at = column
             continue
         order = dd.DATES.get(validation) or dd.DATETIMES.get(validation) or "ymd"
-        value = _bound(text, ftype, order)
+        value = bound(text, ftype, order)
         if value is None:
             shown = {"integer": "a whole number", "number": "a number", "date": "a date", "time": "a time (HH:MM)",
                      "datetime": "a date and time"}[ftype]
@@ -199,40 +175,7 @@ def _bounds(row: Row, ftype: str, rtype: str, validation: str, put, problem, fou
                 notes.add(found.name, "its date and time bounds have no time zone in REDCap: they are read as UTC")
 
 
-def _bound(text: str, ftype: str, order: str):
-    if ftype == "integer":
-        return int(text) if _WHOLE.fullmatch(text.lstrip("+")) and abs(int(text)) <= SAFE_INTEGER else None
-    if ftype == "number":
-        if not _DECIMAL.fullmatch(text):
-            return None
-        value = float(text)
-        return int(value) if value.is_integer() and abs(value) <= SAFE_INTEGER else value
-    if ftype == "time":
-        match = _TIME.fullmatch(text)
-        return f"{int(match[1]):02d}:{match[2]}" if match and not match[3] else None
-    day, _, clock = text.replace("T", " ").partition(" ")
-    moment = _date(day, order)
-    if ftype == "date":
-        return moment if not clock else None
-    match = _TIME.fullmatch(clock)
-    if moment is None or match is None:
-        return None
-    return f"{moment}T{int(match[1]):02d}:{match[2]}:{match[3] or '00'}Z"
-
-
-def _date(text: str, order: str) -> str | None:
-    for way in dict.fromkeys(("ymd", order)):  # Y-M-D always; the field's own order too
-        match = _DATE[way].fullmatch(text)
-        if match:
-            parts = dict(zip(way, (int(group) for group in match.groups()), strict=True))
-            try:
-                return date(parts["y"], parts["m"], parts["d"]).isoformat()
-            except ValueError:
-                return None
-    return None
-
-
-def _classify(row: Row, found: Field, item: Located, put) -> None:
+def _classify(row: Row, found: Field, put) -> None:
     """A Field Annotation tag wins (the strictest, if several); else Identifier? = y is pii; else spi."""
     tags = {tag.lower().replace("-", "_") for tag in _CLASS_TAG.findall(row["field_annotation"])}
     if tags:

@@ -26,7 +26,7 @@ class Row:
     def at(self, key: str | None = None) -> str:
         if key is None:
             return f"row {self.number}"
-        return f"row {self.number}, column {self.headings.get(key, HEADINGS[key])}"
+        return f"row {self.number}, column {self.headings[key]}"
 
 
 def _normal(heading: str) -> str:
@@ -54,7 +54,10 @@ def read_rows(raw: bytes) -> tuple[list[Row], list[str]]:
         refuse([Problem("file", "is empty: a data dictionary has a heading row and a row per field")])
     (heading_number, heading_cells), records = records[0], records[1:]
     keys = _headings(heading_cells, heading_number)
-    headings = {key: heading.strip() for heading, key in zip(heading_cells, keys, strict=True) if key}
+    # A column the file lacks is named in the file's own style (REDCap's headings or the API's names).
+    api = heading_cells[keys.index("field_name")].strip().lower() == "field_name"
+    headings = {key: key if api else heading for key, heading in COLUMNS}
+    headings |= {key: heading.strip() for heading, key in zip(heading_cells, keys, strict=True) if key}
     unknown = [heading.strip() for heading, key in zip(heading_cells, keys, strict=True) if not key and heading.strip()]
     if unknown:
         notes.append(f"columns not read (not REDCap's): {', '.join(unknown)}")
