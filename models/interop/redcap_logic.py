@@ -14,7 +14,6 @@ __all__ = ["LogicError", "Operand", "fields_compared", "from_redcap"]
 
 _NUMERIC = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)")
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
-_WRITTEN = {"==": "=", "!=": "<>"}
 #: REDCap functions with no equivalent here, named so the problem can say which one it is.
 _UNSUPPORTED = {"roundup", "rounddown", "sqrt", "exponential", "log", "median", "stdev", "mod", "isnumber",
                 "isinteger", "isblanknotna", "contains", "not_contain", "starts_with", "ends_with", "left", "right",
@@ -120,9 +119,12 @@ class _Translator:
 
     def blank(self, op: str, node: tuple) -> tuple:
         """[x] = "" is true when x is blank; [x] <> "" when it is answered."""
+        if node[0] == "box":
+            raise LogicError(f"tests the checkbox option {shown(node)} for blank: an option is never blank, it is "
+                             "'0' or '1'")
         if node[0] != "field" or op not in ("==", "!="):
-            what = f"'{shown(node)} {_WRITTEN.get(op, op)} \"\"'"
-            raise LogicError(f"compares {what} with blank: only [field] = \"\" and [field] <> \"\" can be read")
+            raise LogicError(f"has {shown(('cmp', op, node, ('str', '')))}: only [field] = \"\" and [field] <> \"\" "
+                             "test for blank")
         if self.field(node[1]).kind == "checkbox":
             raise LogicError(f"tests the checkbox [{node[1]}] for blank: a checkbox is never blank; "
                              f"test an option, as [{node[1]}(code)] = \"1\"")
@@ -170,9 +172,11 @@ class _Translator:
         if name == "datediff":
             raise LogicError(f"uses {shown(('call', name, args))}: only datediff([date], 'today', 'y') can be "
                              "read (as years(date))")
+        if name in ("if", "abs", "sum", "min", "max", "mean"):
+            raise LogicError(f"uses {shown(('call', name, args))} with {len(args)} argument(s), which {name}() "
+                             "does not take")
         if name in _UNSUPPORTED:
-            raise LogicError(f"uses {name}({', '.join(shown(arg) for arg in args)}), which has no exact "
-                             "equivalent here")
+            raise LogicError(f"uses {shown(('call', name, args))}, which has no exact equivalent here")
         raise LogicError(f"uses {name}(), which is not a function this service knows")
 
     def years(self, args: tuple) -> tuple | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..expressions import parse
+from ..expressions import parse, to_source
 from ..expressions.tree import COMPARISONS, literal_source
 from ..vocabulary import FieldType
 from .redcap_logic import fields_compared
@@ -138,7 +138,7 @@ class _Writer:
         if tag == "call" and node[1] == "answered":
             return self.answered(node[2][0], least, negated=True)
         if tag != "op":
-            raise LogicError(f"negates {tag}, which REDCap cannot say")
+            raise LogicError(f"negates {to_source(node)}, which REDCap cannot say")
         op, left, right = node[1:]
         if op in ("and", "or"):
             flipped = "or" if op == "and" else "and"

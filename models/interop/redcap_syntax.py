@@ -15,6 +15,7 @@ _TOKEN = re.compile(r"""(?P<ws>\s+)|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)
     |(?P<str>'[^']*'|"[^"]*"|\u2018[^\u2019]*\u2019|\u201c[^\u201d]*\u201d)|(?P<ref>\[[^\[\]]*\])
     |(?P<op><>|!=|<=|>=|==|=|<|>|\+|-|\*|/|\^|\(|\)|,)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)""", re.X)
 _FIELD = re.compile(r"([a-z][a-z0-9_]*)(?:\(([^()]+)\))?")
+_WRITTEN = {"==": "=", "!=": "<>"}
 _COMPARE = {"=": "==", "==": "==", "<>": "!=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
@@ -158,7 +159,7 @@ def _reference(token: str) -> tuple:
     return ("field", name) if code is None else ("box", name, code.strip())
 
 
-def shown(node: tuple) -> str:
+def shown(node: tuple, nested: bool = False) -> str:
     """A REDCap node as an author wrote it, near enough to recognise in a message."""
     tag = node[0]
     if tag == "num":
@@ -170,7 +171,8 @@ def shown(node: tuple) -> str:
     if tag == "box":
         return f"[{node[1]}({node[2]})]"
     if tag == "neg":
-        return f"-{shown(node[1])}"
+        return f"-{shown(node[1], True)}"
     if tag == "call":
         return f"{node[1]}({', '.join(shown(arg) for arg in node[2])})"
-    return f"({shown(node[2])} {node[1]} {shown(node[3])})"
+    text = f"{shown(node[2], True)} {_WRITTEN.get(node[1], node[1])} {shown(node[3], True)}"
+    return f"({text})" if nested else text
