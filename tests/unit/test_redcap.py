@@ -213,7 +213,8 @@ def test_logic_that_cannot_be_translated_exactly_is_a_problem_at_its_cell_even_w
                 "p_roundup": "uses roundup(", "p_sqrt": "uses sqrt([x])", "p_datediff": "only datediff([date],",
                 "p_function": "frobnicate(), which is not a function", "p_whole_box": "the checkbox [box] whole",
                 "p_unknown": "[nowhere], which is not a field", "p_record": "[record_id], the record id",
-                "p_datetime": "no time zone", "p_box_blank": "an option is never blank", "p_chain": "chains comparisons",
+                "p_datetime": "no time zone", "p_box_blank": "an option is never blank",
+                "p_chain": "chains comparisons",
                 "p_syntax": "expects ')' but finds the end", "p_not": "REDCap has no 'not'",
                 "p_text_number": "the text 'many' where a number is needed",
                 "p_upload": "[upload], which is left out (a file upload)"}
