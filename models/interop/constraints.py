@@ -33,6 +33,8 @@ def read_constraint(text: str, ftype: str) -> dict[str, Any]:
         op, value = (part[1], part[3]) if part[2] == ("dot",) else (FLIP[part[1]], part[2])
         if op in ("=", "!="):
             raise XPathError(f"uses {op} on the answer: {SHAPES}")
+        if ftype not in BOUNDED:
+            raise XPathError("bounds an answer that is not a number or a date")
         key, bound = _bound(op, _constant(value, ftype), ftype)
         # Two bounds on one side (. >= 0 and . >= 5): the stricter one holds.
         if key in found:
@@ -71,8 +73,6 @@ def _constant(node: tuple, ftype: str) -> Any:
 def _bound(op: str, value: Any, ftype: str) -> tuple[str, Any]:
     key = "min" if op in (">", ">=") else "max"
     strict = op in (">", "<")
-    if ftype not in BOUNDED:
-        raise XPathError("bounds an answer that is not a number or a date")
     if ftype == "date":
         step = timedelta(days=1 if key == "min" else -1)
         return key, (value + step if strict else value).isoformat()

@@ -81,8 +81,9 @@ class _Writer:
         list_name = field.matrix or field.name
         codes: dict[str, object] = {}
         for choice in field.choices:
-            # A multiple choice's answer is its codes joined by spaces, so a code holds none.
-            code = self.unique(re.sub(r"\s+", "_", str(choice.value).strip()), set(codes))
+            # A multiple choice's answer is its codes joined by spaces, so a code holds none (nor quotes, which
+            # ODK Validate warns about); choice_value keeps the value itself.
+            code = self.unique(re.sub(r"[\s'\"]+", "_", str(choice.value).strip()), set(codes))
             codes[code] = choice.value
             if list_name not in self.lists.values():
                 # choice_value keeps a value the name alone would not give back: one with spaces, or text of digits
