@@ -16,9 +16,10 @@ from ..definition.spec import Problem
 
 #: What the parts of an accepted file may unpack to: a small .xlsx cannot then inflate into gigabytes.
 MAX_UNPACKED = 100 * 1024 * 1024
-#: openpyxl and zipfile raise these for a damaged or foreign file.
+#: openpyxl and zipfile raise these for a damaged or foreign file (RuntimeError: an encrypted member, or
+#: NotImplementedError for a compression method zipfile lacks).
 UNREADABLE = (zipfile.BadZipFile, zlib.error, InvalidFileException, ParseError, KeyError, ValueError, TypeError,
-              IndexError, AttributeError, EOFError, OSError)
+              IndexError, AttributeError, EOFError, OSError, RuntimeError)
 #: Headings XLSForm tools accept for the same column, by sheet.
 ALIASES = {
     "survey": {"relevance": "relevant", "calculate": "calculation", "caption": "label",

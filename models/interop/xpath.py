@@ -1,6 +1,7 @@
 """XLSForm's XPath: its grammar, parsed to a tree of tuples, and how a question's answer reads in it."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Mapping
@@ -8,7 +9,8 @@ from typing import Any, Mapping
 from lark import Lark, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from ..expressions.tree import SAFE_INTEGER
+from ..expressions.grammar import MAX_DEPTH
+from ..expressions.tree import SAFE_INTEGER, depth_of
 
 # XPath 1.0 as XLSForms write it. The contextual lexer reads `and`, `div`, `mod` as operators only where an
 # operator can stand, as XPath does; elsewhere they are names (which, like every path, we refuse).
@@ -100,11 +102,13 @@ class _ToTuples(Transformer):
 
 
 def number(text: str) -> int | float:
-    """As our parser reads a number: whole within the safe range → int, else float."""
-    value = float(text) if "." in text else int(text)
-    if isinstance(value, float) and value.is_integer() and abs(value) <= SAFE_INTEGER:
-        return int(value)
-    return float(value) if abs(value) > SAFE_INTEGER else value
+    """As our parser reads a number: whole within the safe range → int, else float; XPathError past a double."""
+    if "." not in text and len(text) <= 16 and abs(int(text)) <= SAFE_INTEGER:
+        return int(text)
+    value = float(text)
+    if math.isinf(value):
+        raise XPathError(f"has the number {text[:20]}…, too large to hold")
+    return int(value) if value.is_integer() and abs(value) <= SAFE_INTEGER else value
 
 
 @cache
@@ -116,9 +120,12 @@ def parse_xpath(text: str) -> tuple:
     """XPath text → a tree of tuples: ("num", v) ("str", s) ("ref", name) ("dot",) ("path", p) ("op", op, a, b)
     ("neg", a) ("call", function, args)."""
     try:
-        return _parser().parse(text)
+        tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise XPathError(_syntax(text, exc)) from None
+    if depth_of(tree) > MAX_DEPTH:  # what reads the tree recurses; our own expressions have the same limit
+        raise XPathError("is nested too deeply")
+    return tree
 
 
 def _syntax(text: str, exc: UnexpectedInput) -> str:

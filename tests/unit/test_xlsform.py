@@ -2,6 +2,7 @@
 refused with its place, unsupported rows refused or left out, classification failing closed, languages, settings,
 broken files, and round trips through the export that give the same survey back."""
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from models.interop.common import MAX_BYTES, Located, LocatedList
 from models.interop.idioms import fold
 from models.interop.xlsform import read_xlsform
 from models.interop.xlsform_out import write_xlsform
-from models.interop.xpath import Answer
+from models.interop.xpath import Answer, XPathError
 from models.interop.xpath_in import read_xpath
 from models.interop.xpath_out import write_xpath
 from models.vocabulary import Appearance, Classification, FieldType
@@ -512,6 +513,14 @@ def test_a_zip_that_is_not_a_workbook_and_a_cut_off_workbook():
     assert problems(raw=whole[: len(whole) // 2])[0].startswith("file: is not an Excel workbook")
 
 
+def test_a_workbook_zipped_in_a_way_zipfile_cannot_open_is_a_problem():
+    raw = bytearray(WHOLE_BOOK)
+    for header, method_at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # each member's compression method
+        for found in re.finditer(re.escape(header), bytes(raw)):
+            raw[found.start() + method_at:found.start() + method_at + 2] = (99).to_bytes(2, "little")
+    assert problems(raw=bytes(raw))[0].startswith("file: is not an Excel workbook (.xlsx) that can be read")
+
+
 def test_a_file_past_the_limit_is_refused_unread():
     assert problems(raw=b"PK" + bytes(MAX_BYTES)) == ["file: is larger than 10 MB, too large to be a survey definition"]
 
@@ -709,3 +718,27 @@ def test_our_trees_written_as_xpath_read_back_as_the_same_tree(case):
 def test_the_xpath_written_reads_as_odk_authors_write_it(source, xpath):
     condition = source != "sum(n1, n2)" and "^" not in source
     assert write_xpath(parse(source).tree, ANSWERS, condition=condition) == xpath
+
+
+XPATH_PIECES = ["${a}", "${m}", ".", "..", "/x", "(", ")", ",", "'x'", '"y"', "''", "1", "2.5", "-", "+", "*", "div",
+                "mod", "=", "!=", "<", ">=", "and", "or", "not(", "if(", "selected(", "count-selected(", "max(",
+                "string-length(", "coalesce(", "concat(", "date(", "regex(", "true()", "|", "today()", "$", "}", "‘",
+                "9" * 400, "9" * 5000, "0.0000000001"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(XPATH_PIECES), min_size=1, max_size=12).map("".join), st.booleans())
+def test_any_xpath_text_is_translated_or_refused_never_a_crash(text, condition):
+    answers = {"a": Answer("a", "number"), "m": Answer("m", "multi", {"x": "x"})}
+    try:
+        tree = read_xpath(text, answers, condition=condition)
+    except XPathError as exc:
+        assert exc.message
+    else:
+        assert parse(to_source(tree)).tree == tree
+
+
+def test_xpath_nested_past_our_own_limit_is_refused():
+    found = problems([row("integer", "a", "A"),
+                      row("integer", "q", "Q", relevant=" + ".join(["${a}"] * 300) + " > 0")])
+    assert found[0].endswith("is nested too deeply")
