@@ -24,6 +24,7 @@ MARKS = {
     "piped": "labels that show earlier answers with ${{…}} ({rows}) are kept as written: labels here are plain text",
     "step": "range steps ({rows}) are not kept: any value between the ends is accepted",
     "empty": "groups with nothing left to ask ({rows}) were left out",
+    "nameless": "calculations with no name ({rows}) were left out: nothing could read them",
 }
 
 
@@ -39,9 +40,13 @@ def read_xlsform(raw: bytes, filename: str, *, skip_unsupported: bool = False) -
     if survey is None:
         found = ", ".join(sheet.name for sheet in sheets.values()) or "none"
         refuse([Problem("file", f"has no sheet named survey, where an XLSForm lists its questions (sheets: {found})")])
-    if not survey.rows or "type" not in survey.headings:
+    if not survey.rows:
         refuse(problems + [Problem("survey sheet", "is empty: it needs a row of headings (type, name, label) "
                                    "and a row for each question", "survey sheet")])
+    if "type" not in survey.headings:
+        first = survey.rows[0].number - 1
+        refuse(problems + [Problem("survey sheet", "has no type column: its first row must name the columns "
+                                   "(type, name, label…)", f"survey sheet, row {first}")])
     reader = _XLSForm(sheets, filename, skip_unsupported, problems)
     imported = reader.read()
     refuse(reader.problems)
@@ -127,7 +132,9 @@ class _XLSForm(Layout):
         for node in nodes:
             written = node.row.get("name")
             if written is None:
-                if not (isinstance(node, Item) and node.kind == "metadata"):
+                if isinstance(node, Item) and node.kind == "calculated":
+                    self.mark("nameless", node.row)  # nothing can read it, and it asks nothing
+                elif not (isinstance(node, Item) and node.kind == "metadata"):
                     what = "group" if isinstance(node, Group) else "question"
                     self.problem(f"row {node.row.number}", f"is a {what} with no name", node.row.at("name"))
             else:

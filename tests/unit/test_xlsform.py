@@ -504,6 +504,18 @@ def test_a_workbook_without_a_survey_sheet_or_with_an_empty_one():
         "question"]
 
 
+def test_a_survey_sheet_without_a_type_column_says_so():
+    assert problems(raw=workbook([["Household survey"], ["name", "label"], ["a", "A"]], None)) == [
+        "survey sheet (survey sheet, row 1): has no type column: its first row must name the columns (type, name, "
+        "label…)"]
+
+
+def test_a_calculation_with_no_name_is_left_out_and_noted():
+    result = imported([row("calculate", "", calculation="1 + 1"), row("integer", "a", "A")])
+    assert [field.name for field in spec_of(result).fields] == ["a"]
+    assert "calculations with no name (row 2) were left out: nothing could read them" in result.notes
+
+
 def test_a_zip_that_is_not_a_workbook_and_a_cut_off_workbook():
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
