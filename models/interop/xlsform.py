@@ -101,8 +101,11 @@ class _XLSForm(Layout):
         plain = any(key in ("label", "hint") for key in headings)
         if chosen is None and languages and not plain:
             chosen = languages[0]
-        self.label_keys = ([f"label::{chosen}"] if chosen else []) + ["label"]
-        self.hint_keys = ([f"hint::{chosen}"] if chosen else []) + ["hint"]
+        # A cell empty in the chosen language takes the plain column's text, else another language's.
+        order = [chosen] if chosen else []
+        order += [None] + [language for language in languages if language != chosen]
+        self.label_keys = [f"label::{language}" if language else "label" for language in order]
+        self.hint_keys = [f"hint::{language}" if language else "hint" for language in order]
         aside = [language for language in languages if language != chosen]
         if aside:
             used = chosen or (f"{default} (the label column)" if default else "the label column")

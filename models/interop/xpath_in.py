@@ -49,7 +49,8 @@ class _Reader:
         if tag == "ref":
             answer = self.answer(node)
             if condition:
-                # In ODK a bare reference is true when answered, whatever the answer: say which was meant.
+                # A bare answer as a condition is its text read as true or false (so 'no' is true): the
+                # author meant "answered" or a comparison, and only they can say which.
                 raise XPathError(f"uses ${{{node[1]}}} alone as a condition: write ${{{node[1]}}} != '' to ask "
                                  "whether it was answered, or compare it with a value")
             return ("name", answer.name)

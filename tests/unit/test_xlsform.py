@@ -440,6 +440,13 @@ def test_one_language_is_used_and_the_others_are_noted(head, default, label, hin
     assert any(note.startswith("labels are given in several languages") and used in note for note in result.notes)
 
 
+def test_a_cell_empty_in_the_language_used_takes_another_languages_text():
+    raw = workbook([["type", "name", "label", "label::es"], ["select_one yn", "a", "", "¿Sí?"]],
+                   [["list_name", "name", "label::English (en)"], ["yn", "yes", "Yes"]])
+    field = spec_of(read_xlsform(raw, "f.xlsx")).fields[0]
+    assert (field.label, field.choices) == ("¿Sí?", (Choice("yes", "Yes"),))
+
+
 @pytest.mark.parametrize("form_id, slug, noted", [
     ("household-2026", "household-2026", False), ("Household_Survey 2026", "household-survey-2026", True),
     ("Enquête (v2)!", "enqute-v2", True), (2026, "2026", False)])
