@@ -11,9 +11,9 @@ from .reader import _read
 from .spec import FIELD_NAME, PURPOSE, SLUG, DefinitionError, FieldSpec, MatrixSpec, Problem, SectionSpec, SurveySpec
 from .stranding import stranding_changes
 
-__all__ = ["check_definition", "read_definition", "FIELD_NAME", "PURPOSE", "SLUG", "DefinitionError", "FieldSpec", "MatrixSpec", "Problem", "SectionSpec",
-           "SurveySpec",
-           "load_definition", "parse_definition", "stranding_changes"]
+__all__ = ["FIELD_NAME", "PURPOSE", "SLUG", "DefinitionError", "FieldSpec", "MatrixSpec", "Problem", "SectionSpec",
+           "SurveySpec", "check_definition", "load_definition", "parse_definition", "read_definition",
+           "stranding_changes"]
 
 
 def load_definition(path: str | Path) -> SurveySpec:

@@ -11,7 +11,7 @@ SLUG = re.compile(r"^[a-z0-9-]+$")
 PURPOSE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _LONG_DIGITS = re.compile(r"^[+-]?[0-9_]+$")  # an integer the reader kept as text (see _construct_int)
-MAX_FIELDS = 200
+MAX_FIELDS = 1000  # a long REDCap project has hundreds; past a thousand no one answers
 MAX_CHOICES = 100
 MAX_SECTIONS = 50
 

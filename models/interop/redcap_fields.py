@@ -14,10 +14,14 @@ from .redcap_table import Row
 from .redcap_values import bound, coded_choices
 
 _CLASS_TAG = re.compile(r"(?<![\w@-])@(NON-PII|PII|SPI)(?![\w-])", re.I)
+#: The age gate's fields, marked in the annotation (REDCap has no such notion; it ignores tags it does not know).
+ROLE_TAGS = {"birth_date": "ROLE-BIRTH-DATE", "age": "ROLE-AGE"}
 _TAG = re.compile(r"(?<![\w@-])@([A-Z][A-Z0-9_-]*)", re.I)
 #: Action tags that make a field something computed, which a question of ours would not be.
 _COMPUTING = {"CALCTEXT", "CALCDATE"}
 _STRICTNESS = ("non_pii", "pii", "spi")
+#: A pattern REDCap has no validation for, as redcap_out.py writes it into the annotation for a round trip.
+_KEPT_PATTERN = re.compile(r"Pattern \(not enforced by REDCap\): (.+)$")
 _PIPING = re.compile(r"\[[a-z][a-z0-9_]*(\([^()\]]*\))?(:[a-z-]+)?\]")
 
 
@@ -71,7 +75,9 @@ def convert(row: Row, problems: list[Problem], notes: Notes) -> Field:
         item[key], item.lines[key] = value, row.at(column)
 
     tags = _TAG.findall(row["field_annotation"])
-    for tag in {tag.upper() for tag in tags} - {"PII", "SPI", "NON-PII"}:
+    for tag in {tag.upper() for tag in tags} & set(ROLE_TAGS.values()):
+        put("role", next(role for role, known in ROLE_TAGS.items() if known == tag), "field_annotation")
+    for tag in {tag.upper() for tag in tags} - {"PII", "SPI", "NON-PII", *ROLE_TAGS.values()}:
         if tag in _COMPUTING:
             found.unsupported = f"@{tag} makes it a calculation this service cannot run"
             found.unsupported_at = "field_annotation"
@@ -93,6 +99,8 @@ def convert(row: Row, problems: list[Problem], notes: Notes) -> Field:
             return found
         if validation in dd.PATTERNS:
             put("pattern", dd.PATTERNS[validation], "text_validation_type_or_show_slider_number")
+    if ftype in ("text", "textarea") and (kept := _KEPT_PATTERN.search(row["field_annotation"])):
+        put("pattern", kept.group(1).replace(r"\x40", "@"), "field_annotation")
     put("type", ftype, "field_type")
     if rtype == "dropdown":
         put("appearance", "dropdown", "field_type")

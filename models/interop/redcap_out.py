@@ -10,6 +10,7 @@ import re
 from ..definition.spec import DefinitionError, FieldSpec, Problem, SurveySpec
 from ..expressions.tree import literal_source
 from ..vocabulary import Appearance, Classification, FieldType
+from .redcap_fields import ROLE_TAGS
 from .redcap_logic_out import to_redcap
 from .redcap_syntax import LogicError
 from .redcap_types import COLUMNS, TRUEFALSE, VALIDATION_OF_PATTERN, YESNO
@@ -68,7 +69,7 @@ class _Writer:
         row = {"name": f.name, "form": self.form(f), "type": _TYPES.get(f.type, "text"), "label": f.label,
                "note": f.help, "logic": self.logic(f, [self.section_if(f), grid.show_if if grid else None, f.show_if])}
         if f.type is not FieldType.NOTE:
-            row["annotation"] = _TAGS[f.classification]
+            row["annotation"] = _TAGS[f.classification] + (f" @{ROLE_TAGS[f.role.value]}" if f.role else "")
             row["identifier"] = "y" if f.classification is Classification.PII else ""
             row["required"] = "y" if f.required else ""
         if grid:
