@@ -16,14 +16,16 @@ from ..pseudonyms import respondent_key
 from ..recording import Recorder
 from .codebook import codebook
 from .csv_writer import CsvWriter, neutralise
+from .dta_writer import DtaWriter
 from .jsonl_writer import JsonLinesWriter
 from .lines import Line, respondent_line
+from .sav_writer import SavWriter
 
 __all__ = ["WRITERS", "aggregate_release", "codebook", "export_stream", "neutralise", "respondent_line"]
 
 CHUNK_ROWS = 500
 
-WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter}
+WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter, "sav": SavWriter, "dta": DtaWriter}
 
 
 def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str) -> Iterator[bytes]:
