@@ -20,12 +20,13 @@ from .dta_writer import DtaWriter
 from .jsonl_writer import JsonLinesWriter
 from .lines import Line, respondent_line
 from .sav_writer import SavWriter
+from .xlsx_writer import XlsxWriter
 
 __all__ = ["WRITERS", "aggregate_release", "codebook", "export_stream", "neutralise", "respondent_line"]
 
 CHUNK_ROWS = 500
 
-WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter, "sav": SavWriter, "dta": DtaWriter}
+WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter, "sav": SavWriter, "dta": DtaWriter, "xlsx": XlsxWriter}
 
 
 def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str) -> Iterator[bytes]:
