@@ -12,7 +12,7 @@ from models.survey import Survey
 
 from .csv_writer import neutralise
 from .dta_writer import names_in_stata
-from .names import spss_names
+from .sav_writer import names_in_spss
 from .variables import RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, field_label, variables
 
 HEADER = ["field", "label", "type", "classification", "required", "choices", "min", "max", "section", "matrix",
@@ -37,29 +37,28 @@ def codebook_rows(survey: Survey) -> list[list]:
     longer name is cut and ended with six characters of a hash of the whole. stata_codes: a choice coded with
     text is numbered in Stata (it labels only numbers), 1, 2, … in the definition's order."""
     found = variables(survey)
+    # Our own columns keyed apart from the fields: a field may be called `respondent` or `withheld`.
     spss, stata = defaultdict(list), defaultdict(list)
-    for v, in_spss, in_stata in zip(found, spss_names([v.name for v in found]), names_in_stata(found),
-                                    strict=True):
-        spss[v.field or v.name].append(in_spss)
-        stata[v.field or v.name].append(in_stata)
+    for v, in_spss, in_stata in zip(found, names_in_spss(found), names_in_stata(found), strict=True):
+        key = v.field if v.field is not None else (v.name,)
+        spss[key].append(in_spss)
+        stata[key].append(in_stata)
     numbered = {v.field: "; ".join(f"{position}={c.value}" for position, c in enumerate(v.codes, 1))
                 for v in found if v.storage is Storage.CODED_TEXT}
 
-    def names(key: str) -> list[str]:
+    def names(key: str | tuple) -> list[str]:
         return ["; ".join(spss[key]), "; ".join(stata[key]), numbered.get(key, "")]
-    rows = [HEADER,
-            [RESPONDENT, "The respondent: an id for staff, a pseudonym for third parties", "text", "non_pii",
-             "", "", "", "", "", "", "", "", *names(RESPONDENT)],
-            [SUBMITTED_AT, "When the response was submitted (UTC)", "datetime", "non_pii",
-             "", "", "", "", "", "", "", "", *names(SUBMITTED_AT)]]
+    own = {v.name: v for v in found if v.field is None}
+
+    def own_row(name: str, kind: str) -> list:
+        return [name, own[name].label, kind, "non_pii", "", "", "", "", "", "", "", "", *names((name,))]
+    rows = [HEADER, own_row(RESPONDENT, "text"), own_row(SUBMITTED_AT, "datetime")]
     matrices = {m["name"]: m for m in (survey.layout or {}).get("matrices") or ()}
     for f in survey.stored_fields:
         rows.append([f.name, field_label(f, matrices), f.type, f.classification, "yes" if f.required else "no",
                      coded(f), f.min if f.min is not None else "", f.max if f.max is not None else "",
                      f.section or "", f.matrix or "", f.show_if or "", f.formula or "", *names(f.name)])
-    rows.append([WITHHELD, "The fields withheld from this respondent (;-separated): an empty cell of a field named "
-                 "here was withheld; any other empty cell is unanswered", "text", "non_pii",
-                 "", "", "", "", "", "", "", "", *names(WITHHELD)])
+    rows.append(own_row(WITHHELD, "text"))
     return rows
 
 

@@ -73,26 +73,27 @@ class Columns:
     date, seconds since 1970 (UTC) for a date and time, seconds since midnight for a time. Text as str."""
 
     def __init__(self, variables: list[Variable]):
-        self.variables = variables
-        self.numbers: dict[str, array] = {}
-        self.texts: dict[str, list] = {}
-        self._numeric: list[tuple[str | None, Callable, Callable]] = []
-        self._textual: list[tuple[str | None, Callable]] = []
+        # Kept by position: a field may be called `withheld`, or `<field>___<code>` like another's option.
+        self.numbers: dict[int, array] = {}
+        self.texts: dict[int, list] = {}
+        self._numeric: list[tuple[str, Callable, Callable]] = []
+        self._textual: list[tuple[str, Callable]] = []
         self._withheld_names: dict[tuple, str] = {}
-        for v in variables:
+        for index, v in enumerate(variables):
             if v.storage in TEXTUAL:
-                self.texts[v.name] = []
+                column = self.texts[index] = []
                 if v.field is not None:
-                    self._textual.append((v.field, self.texts[v.name].append))
+                    self._textual.append((v.field, column.append))
             else:
-                self.numbers[v.name] = array("d")
+                column = self.numbers[index] = array("d")
                 if v.field is not None:
-                    self._numeric.append((v.field, self.numbers[v.name].append, _encoder(v)))
-        self.count = 0
+                    self._numeric.append((v.field, column.append, _encoder(v)))
+        self._respondents, self._submitted, self._withheld = (
+            self.texts[_position(variables, RESPONDENT)].append,
+            self.numbers[_position(variables, SUBMITTED_AT)].append, self.texts[_position(variables, WITHHELD)].append)
 
     def add(self, lines: list[Line]) -> None:
-        respondents, withheld_names = self.texts[RESPONDENT].append, self.texts[WITHHELD].append
-        submitted = self.numbers[SUBMITTED_AT].append
+        respondents, submitted, withheld_names = self._respondents, self._submitted, self._withheld
         nan = math.nan
         for respondent, submitted_at, answers, withheld in lines:
             respondents(respondent)
@@ -110,7 +111,6 @@ class Columns:
                     append(WITHHELD_TEXT if field in withheld else None)
                 else:
                     append(as_text(value))
-        self.count += len(lines)
 
     def _joined(self, withheld: list) -> str:
         """The same text object for every line with the same fields withheld: a million lines hold a few."""
@@ -120,16 +120,23 @@ class Columns:
             text = self._withheld_names[key] = ";".join(withheld)
         return text
 
-    def take_numbers(self, name: str) -> np.ndarray:
-        """A numeric column as a float64 array of its own; the gathered one is let go."""
-        return np.array(self.numbers.pop(name), dtype=np.float64)
+    def take_numbers(self, index: int) -> np.ndarray:
+        """The index-th variable's column as a float64 array over the gathered doubles (no copy: change it in
+        place, and a million rows stay one block of memory)."""
+        return np.frombuffer(self.numbers.pop(index), dtype=np.float64)
 
-    def take_texts(self, name: str, unanswered: str, withheld: str) -> np.ndarray:
-        """A text column as an object array, unanswered and withheld cells written as the format wants them."""
-        cells = self.texts.pop(name)
+    def take_texts(self, index: int, unanswered: str, withheld: str) -> np.ndarray:
+        """The index-th variable's column as an object array, unanswered and withheld cells written as the format
+        wants them."""
+        cells = self.texts.pop(index)
         for index, cell in enumerate(cells):
             if type(cell) is not str:
                 cells[index] = withheld if cell is WITHHELD_TEXT else unanswered
         column = np.empty(len(cells), dtype=object)
         column[:] = cells
         return column
+
+
+def _position(variables: list[Variable], name: str) -> int:
+    """Where one of the columns not read from the answers is: the first of its name (a field may share it)."""
+    return next(index for index, v in enumerate(variables) if v.field is None and v.name == name)

@@ -13,7 +13,7 @@ from .columns import TEXTUAL, WITHHELD_NUMBER, Columns
 from .files import FileWriter, cut, data_frame
 from .lines import Line
 from .names import stata_names
-from .variables import Storage, Variable, variables
+from .variables import Storage, Variable, own_columns, variables
 
 TAG = "a"
 #: Stata counts days, and milliseconds, from 1 January 1960; ours come from 1970.
@@ -40,11 +40,11 @@ class DtaWriter(FileWriter):
         import pyreadstat  # with pandas, a third of a second at start-up that only these exports need
 
         frame, labels, values, formats = {}, {}, {}, {}
-        for variable, name in zip(self.variables, names_in_stata(self.variables), strict=True):
+        for index, (variable, name) in enumerate(zip(self.variables, names_in_stata(self.variables), strict=True)):
             labels[name] = cut(variable.label, 80)
             if variable.storage in _FORMATS:
                 formats[name] = _FORMATS[variable.storage]
-            frame[name] = _column(self.columns, variable)
+            frame[name] = _column(self.columns, index, variable)
             if _labelled(variable):
                 values[name] = {**_codes(variable), TAG: "withheld"}
         pyreadstat.write_dta(data_frame(frame), path, file_label=cut(self.title, 80), column_labels=labels,
@@ -58,7 +58,7 @@ def _labelled(v: Variable) -> bool:
 
 def names_in_stata(found: list[Variable]) -> list[str]:
     """Each variable's name in the Stata file (see names.stata_names)."""
-    return stata_names([v.name for v in found], [_labelled(v) for v in found])
+    return stata_names([v.name for v in found], [_labelled(v) for v in found], own_columns(found))
 
 
 def _codes(v: Variable) -> dict:
@@ -67,14 +67,15 @@ def _codes(v: Variable) -> dict:
     return {c.value: cut(c.label, 32000, encoded=True) for c in v.codes}
 
 
-def _column(columns: Columns, v: Variable) -> np.ndarray:
+def _column(columns: Columns, index: int, v: Variable) -> np.ndarray:
     if v.storage in TEXTUAL:
-        return columns.take_texts(v.name, "", "")
-    numbers = columns.take_numbers(v.name)
+        return columns.take_texts(index, "", "")
+    numbers = columns.take_numbers(index)
     if v.storage is Storage.DATE:
         numbers += _DAYS_TO_1970
     elif v.storage is Storage.DATETIME:
-        numbers = numbers * 1000 + _MS_TO_1970
+        numbers *= 1000
+        numbers += _MS_TO_1970
     elif v.storage is Storage.TIME:
         numbers *= 1000
     if v.field is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable
+from typing import Callable, Iterable
 
 SPSS_LIMIT, STATA_LIMIT = 64, 32
 SPSS_RESERVED = frozenset("all and by eq ge gt le lt ne not or to with".split())
@@ -15,12 +15,13 @@ STATA_RESERVED = frozenset("_all _b byte _coef _cons double float if in int long
 _STATA_STR = re.compile(r"^str[0-9]+$")
 
 
-def spss_names(names: list[str]) -> list[str]:
-    """SPSS: at most 64 bytes, a letter first, none of its reserved words."""
-    return _assign(names, _spss_base, lambda index: SPSS_LIMIT, lambda index, name: None)
+def spss_names(names: list[str], first: Iterable[int] = ()) -> list[str]:
+    """SPSS: at most 64 bytes, a letter first, none of its reserved words. The names at the positions `first`
+    (our own columns) are served before any other."""
+    return _assign(names, _spss_base, lambda index: SPSS_LIMIT, lambda index, name: None, first)
 
 
-def stata_names(names: list[str], labelled: list[bool]) -> list[str]:
+def stata_names(names: list[str], labelled: list[bool], first: Iterable[int] = ()) -> list[str]:
     """Stata: at most 32 characters, none of its reserved words. pyreadstat names a variable's value labels after
     it, the variable's name followed by the count of labelled variables before it, and Stata holds those names to
     32 characters too: so a labelled variable's name leaves room for that count, and the label names are unique."""
@@ -30,7 +31,7 @@ def stata_names(names: list[str], labelled: list[bool]) -> list[str]:
         seen += flag
     return _assign(names, _stata_base,
                    lambda index: STATA_LIMIT - (len(str(counts[index])) if counts[index] is not None else 0),
-                   lambda index, name: None if counts[index] is None else f"{name}{counts[index]}")
+                   lambda index, name: None if counts[index] is None else f"{name}{counts[index]}", first)
 
 
 def _spss_base(name: str) -> str:
@@ -44,9 +45,12 @@ def _stata_base(name: str) -> str:
 
 
 def _assign(names: list[str], base_of: Callable[[str], str], limit: Callable[[int], int],
-            label_of: Callable[[int, str], str | None]) -> list[str]:
-    """Names that need no change keep theirs first (in order, should two be alike), so that a change to one
-    never moves another; then each of the rest takes the first free one of its base, cut with a hash."""
+            label_of: Callable[[int, str], str | None], first: Iterable[int]) -> list[str]:
+    """Names that need no change keep theirs first (`first`, then in order, should two be alike), so that a
+    change to one never moves another; then each of the rest takes the first free one of its base, cut with a
+    hash."""
+    first = list(first)
+    order = first + sorted(set(range(len(names))) - set(first))
     chosen: list[str | None] = [None] * len(names)
     taken: set[str] = set()
     labels: set[str] = set()
@@ -60,9 +64,9 @@ def _assign(names: list[str], base_of: Callable[[str], str], limit: Callable[[in
         taken.add(name)
         if (label := label_of(index, name)) is not None:
             labels.add(label)
-    for index, name in enumerate(names):
-        if base_of(name) == name and free(index, name):
-            take(index, name)
+    for index in order:
+        if base_of(names[index]) == names[index] and free(index, names[index]):
+            take(index, names[index])
     for index, name in enumerate(names):
         if chosen[index] is None:
             base, salt = base_of(name), 0

@@ -12,7 +12,7 @@ from .columns import WITHHELD_NUMBER, Columns
 from .files import FileWriter, cut, data_frame
 from .lines import Line
 from .names import spss_names
-from .variables import Storage, Variable, variables
+from .variables import Storage, Variable, own_columns, variables
 
 WITHHELD_TEXT = " -99"
 WITHHELD_LABEL = "withheld"
@@ -39,12 +39,17 @@ class SavWriter(FileWriter):
         import pyreadstat  # with pandas, a third of a second at start-up that only these exports need
 
         frame, meta = {}, _Meta()
-        for variable, name in zip(self.variables, spss_names([v.name for v in self.variables]), strict=True):
-            frame[name] = _column(self.columns, variable, name, meta)
+        for index, (variable, name) in enumerate(zip(self.variables, names_in_spss(self.variables), strict=True)):
+            frame[name] = _column(self.columns, index, variable, name, meta)
         pyreadstat.write_sav(data_frame(frame), path, file_label=cut(self.title, 64, encoded=True),
                              column_labels=meta.labels, variable_value_labels=meta.values,
                              missing_ranges=meta.missing, variable_format=meta.formats,
                              variable_measure=meta.measures, row_compress=True)
+
+
+def names_in_spss(found: list[Variable]) -> list[str]:
+    """Each variable's name in the SPSS file (see names.spss_names)."""
+    return spss_names([v.name for v in found], own_columns(found))
 
 
 class _Meta:
@@ -52,15 +57,15 @@ class _Meta:
         self.labels, self.values, self.missing, self.formats, self.measures = {}, {}, {}, {}, {}
 
 
-def _column(columns: Columns, v: Variable, name: str, meta: _Meta) -> np.ndarray:
+def _column(columns: Columns, index: int, v: Variable, name: str, meta: _Meta) -> np.ndarray:
     meta.labels[name] = cut(v.label, 256, encoded=True)
     meta.measures[name] = "scale" if v.storage in _SCALE else "nominal"
     answered = v.field is not None  # respondent, submitted_at and withheld are never withheld themselves
     if v.storage is Storage.TEXT:
         if answered:
             meta.values[name], meta.missing[name] = {WITHHELD_TEXT: WITHHELD_LABEL}, [WITHHELD_TEXT]
-        return columns.take_texts(v.name, "", WITHHELD_TEXT)
-    numbers = columns.take_numbers(v.name)
+        return columns.take_texts(index, "", WITHHELD_TEXT)
+    numbers = columns.take_numbers(index)
     if v.storage is Storage.CODED_TEXT:
         # SPSS labels text values: the cell holds the choice's own value, by its position from 1.
         values = [str(choice.value) for choice in v.codes]
@@ -71,7 +76,8 @@ def _column(columns: Columns, v: Variable, name: str, meta: _Meta) -> np.ndarray
         meta.missing[name] = [WITHHELD_TEXT]
         return lookup[positions.astype(np.intp)]
     if v.storage is Storage.DATE:
-        numbers = (numbers + _DAYS_TO_1970) * 86400
+        numbers += _DAYS_TO_1970
+        numbers *= 86400
     elif v.storage is Storage.DATETIME:
         numbers += _SECONDS_TO_1970
     if v.storage in _FORMATS:

@@ -83,8 +83,14 @@ def variables(survey: Survey) -> list[Variable]:
         else:
             storage = _STORAGE[FieldType(f.type)]
             found.append(Variable(f.name, f.name, storage, label, BOOLEAN_LABELS if storage is Storage.BOOLEAN else ()))
-    found.append(Variable(WITHHELD, None, Storage.TEXT, "The fields withheld from this respondent's line"))
+    found.append(Variable(WITHHELD, None, Storage.TEXT,
+                          "Fields withheld here (;-separated); any other empty cell is unanswered"))
     return found
+
+
+def own_columns(found: list[Variable]) -> list[int]:
+    """Where respondent, submitted_at and withheld are: their names are ours in every format, before a field's."""
+    return [index for index, v in enumerate(found) if v.field is None]
 
 
 def option_codes(choices: tuple[Choice, ...]) -> list[str]:
