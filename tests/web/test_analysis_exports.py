@@ -514,3 +514,36 @@ def test_names_are_changed_only_where_a_tool_demands_the_same_way_every_time_and
     spss = spss_names(["to", "_x", "v_x", "ok", "y" * 70])
     assert spss[0] == "v_to" and spss[1].startswith("v_x_") and spss[2:4] == ["v_x", "ok"]
     assert len(spss[4]) == 64 and spss[4] == spss_names(["y" * 70])[0]
+
+
+CLASHING = """
+slug: clash
+title: Names like ours
+purpose: care-quality
+fields:
+  - {name: respondent, type: text, classification: non_pii}
+  - {name: withheld, type: integer, classification: non_pii}
+  - {name: pick, type: multi_choice, choices: [a, b], classification: non_pii}
+  - {name: pick___a, type: integer, classification: non_pii}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_fields_named_like_our_own_columns_or_like_an_option_keep_their_own_values(
+        app, client, make_survey, submit, login, fmt, tmp_path):
+    make_survey(CLASHING)
+    assert submit("clash", {"respondent": "me", "withheld": 7, "pick": ["b"], "pick___a": 9}).status_code == 201
+    login()
+    path = tmp_path / f"clash.{fmt}"
+    path.write_bytes(download(client, survey="clash", recipient=str(recipient_id(app, "internal")),
+                              purpose="care-quality", format=fmt))
+    frame, _ = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))
+    [row] = frame.to_dict("records")
+    rows = csv_rows(client.get("/researcher/export/codebook/clash").data)
+    held = [(row["field"], row["spss_variables" if fmt == "sav" else "stata_variables"]) for row in rows]
+    assert held[0] == ("respondent", "respondent") and held[-1] == ("withheld", "withheld")  # ours keep theirs
+    fields = dict(held[2:-1])
+    assert fields["respondent"].startswith("respondent_") and fields["withheld"].startswith("withheld_")
+    assert fields["pick"] == "pick___a; pick___b" and fields["pick___a"].startswith("pick___a_")
+    assert (row[fields["respondent"]], row[fields["withheld"]], row[fields["pick___a"]]) == ("me", 7, 9)
+    assert (row["pick___a"], row["pick___b"], row["withheld"]) == (0, 1, "")
