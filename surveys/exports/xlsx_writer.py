@@ -3,6 +3,7 @@ the CSV's columns as typed cells (numbers, dates, datetimes in UTC, times, TRUE/
 formula) and a `codebook` sheet. As in the CSV, an empty cell is unanswered unless the `withheld` column names it."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
@@ -70,6 +71,16 @@ class XlsxWriter(FileWriter):
         for row in codebook_rows(self.survey):
             codebook.append([self.text(cell) if isinstance(cell, str) else cell for cell in row])
         self.book.save(path)
+
+    def close(self) -> None:
+        """Saving removes the sheets' own temporary files; an export stopped before that removes them here,
+        at once (openpyxl would leave them, answers and all, until the process ends)."""
+        for sheet in self.book.worksheets:
+            if not sheet.closed:
+                sheet.close()  # ends its rows and its XML, so nothing is left writing to the file
+            if os.path.exists(sheet._writer.out):
+                sheet._writer.cleanup()
+        super().close()
 
     def text(self, value: str) -> Any:
         """Text as a text cell, whatever it looks like: openpyxl would take `=…` for a formula and `#N/A` for an

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from models.ledger import LedgerEntry
 from surveys import db
 from surveys.exports.names import spss_names, stata_names
-from tests.conftest import COMBOS, combo_tag, csv_rows, download, recipient_id
+from tests.conftest import COMBOS, combo_tag, csv_rows, download, export_form, recipient_id
 
 RICH = """
 slug: rich
@@ -408,13 +408,26 @@ def test_each_export_is_one_ledger_entry_with_the_digest_of_its_bytes(app, clien
     assert entry.actor == shared
 
 
-def test_no_export_file_is_left_on_disk(app, client, shared, tmp_path, monkeypatch):
+def test_no_export_file_is_left_on_disk_whether_the_export_ends_or_fails(app, client, shared, tmp_path, monkeypatch):
     import tempfile
+
+    from surveys.exports import WRITERS
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     for fmt in ("sav", "dta", "xlsx"):
         assert download(client, **rich_form(app), format=fmt)
     assert list((tmp_path / "tmp").iterdir()) == []
+
+    def fail(*args):
+        raise RuntimeError("the database went away")
+    for fmt in ("sav", "dta", "xlsx"):
+        writer = WRITERS[fmt]
+        monkeypatch.setattr(writer, "add", lambda self, lines, real=writer.add: real(self, lines) or fail())
+        with pytest.raises(RuntimeError):  # stream_with_context runs the stream up to its first chunk at once
+            client.post("/researcher/export/download", data=export_form(client, **rich_form(app), format=fmt))
+        assert list((tmp_path / "tmp").iterdir()) == []
+    notes = [entry.note for entry in ledger(app)]
+    assert notes == [""] * 3 + ["the download stopped before the end"] * 3
 
 
 def export_args(path, fmt: str, *extra: str, recipient: str = "Acme") -> list[str]:
