@@ -129,9 +129,9 @@ class Columns:
         """The index-th variable's column as an object array, unanswered and withheld cells written as the format
         wants them."""
         cells = self.texts.pop(index)
-        for index, cell in enumerate(cells):
+        for row, cell in enumerate(cells):
             if type(cell) is not str:
-                cells[index] = withheld if cell is WITHHELD_TEXT else unanswered
+                cells[row] = withheld if cell is WITHHELD_TEXT else unanswered
         column = np.empty(len(cells), dtype=object)
         column[:] = cells
         return column
