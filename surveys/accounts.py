@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from models.account import Account, LoginAttempt, StaffSession
 from models.base import utcnow
 from models.submission import EMAIL
-from models.text import storable
+from models.text import printable, storable
 from models.vocabulary import StaffRole
 
 from .auth import Passwords, digest, open_session, still_live
-from .errors import Conflict, InvalidSubmission, LoginFailed, LoginThrottled
+from .errors import Conflict, InvalidSubmission, LoginFailed, LoginThrottled, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,14 @@ def authenticate(session: Session, passwords: Passwords, email: str, password: s
         raise LoginFailed("That email and password do not match an account.")
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     account.last_login_at = utcnow()
+    return account
+
+
+def find_active_account(session: Session, email: str) -> Account:
+    """A staff account that may act now (one that is switched off may not), by its email."""
+    account = session.scalar(select(Account).where(Account.email == email.strip().lower(), Account.active.is_(True)))
+    if account is None:
+        raise NotFound(f"There is no active staff account for {printable(email)!r}.")
     return account
 
 

@@ -17,13 +17,17 @@ from models.text import MESSAGES, text_problem
 from models.vocabulary import STAFF_ERASURE_REASONS, StaffRole
 
 from . import accounts, catalogue, db, errors, installation, recipients, rights, rotation
+from .disclosures import BLANK_WITHHELD, DROP_WITHHELD
+from .exports import WRITERS
+from .exports.to_file import export_to_file
 from .keys import keyring
 from .signin import passwords
 from .web import current_notice
 
+
 def init_app(app: Flask) -> None:
-    for command in (init_command, surveys_group, keys_group, users_group, recipients_group, audit_group,
-                    retention_group, responses_group):
+    for command in (init_command, surveys_group, export_command, keys_group, users_group, recipients_group,
+                    audit_group, retention_group, responses_group):
         app.cli.add_command(command)
 
 
@@ -131,6 +135,30 @@ def export_definition_command(slug: str, file: Path):
     except OSError as exc:
         _fail(f"{file}: cannot be written: {exc.strerror or exc}")
     click.echo(f"wrote {file}")
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option("--recipient", required=True, help="internal, or a registered third party's name.")
+@click.option("--purpose", required=True, help="The survey's own purpose, or one registered for the recipient.")
+@click.option("--format", "fmt", type=click.Choice(list(WRITERS)), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--as", "actor", help="The staff account that asks (its email); its SPI clearance counts for internal.")
+@click.option("--withheld", "mode", type=click.Choice([BLANK_WITHHELD, DROP_WITHHELD]), default=BLANK_WITHHELD,
+              show_default=True, help="blank: leave withheld answers empty; drop: leave out who has any.")
+@with_appcontext
+def export_command(slug: str, recipient: str, purpose: str, fmt: str, output: Path, actor: str | None, mode: str):
+    """The export page's download, to a file: the same rule and the same ledger entry. Without --as the actor
+    is `cli`, cleared for no sensitive answers."""
+    try:
+        written = export_to_file(db.session(), current_app.extensions["surveys.sessions"], keyring(), slug=slug,
+                                 recipient=recipient, purpose=purpose, fmt=fmt, mode=mode, output=output,
+                                 actor_email=actor)
+    except errors.DomainError as exc:
+        _fail(f"export: {exc.message}; nothing was written")
+    except OSError as exc:
+        _fail(f"export: cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"wrote {written.path} ({written.size:,} bytes, sha256 {written.sha256}); recorded in the ledger")
 
 
 keys_group = AppGroup("keys", help="The key ring that protects stored answers.")

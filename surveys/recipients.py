@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, selectinload
 from models.base import utcnow
 from models.crypto import KeyRing
 from models.definition import PURPOSE, SLUG
-from models.vocabulary import RecipientKind
 from models.recipient import INTERNAL, ApiToken, Recipient, RecipientPurpose
 from models.survey import Survey
 from models.text import printable
+from models.vocabulary import RecipientKind
 
 from .auth import digest, new_token
 from .errors import Conflict, Forbidden, InvalidSubmission, NotFound
@@ -45,6 +45,14 @@ def get_recipient(session: Session, recipient_id: int) -> Recipient:
     recipient = session.get(Recipient, recipient_id)
     if recipient is None:
         raise NotFound("There is no such recipient.")
+    return recipient
+
+
+def find_recipient(session: Session, name: str) -> Recipient:
+    """By name: `internal` for staff, or a third party's registered name."""
+    recipient = session.scalar(select(Recipient).where(Recipient.name == name.strip()))
+    if recipient is None:
+        raise NotFound(f"There is no recipient called {printable(name)!r}.")
     return recipient
 
 

@@ -16,19 +16,23 @@ from ..pseudonyms import respondent_key
 from ..recording import Recorder
 from .codebook import codebook
 from .csv_writer import CsvWriter, neutralise
+from .dta_writer import DtaWriter
 from .jsonl_writer import JsonLinesWriter
 from .lines import Line, respondent_line
+from .sav_writer import SavWriter
+from .xlsx_writer import XlsxWriter
 
 __all__ = ["WRITERS", "aggregate_release", "codebook", "export_stream", "neutralise", "respondent_line"]
 
 CHUNK_ROWS = 500
 
-WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter}
+WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter, "sav": SavWriter, "dta": DtaWriter, "xlsx": XlsxWriter}
 
 
 def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str) -> Iterator[bytes]:
-    """The export as chunks of bytes, in constant memory; its ledger entry is appended when the
-    stream ends, with the digest of exactly what was produced (and a note if it was cut short)."""
+    """The export as chunks of bytes; its ledger entry is appended when the stream ends, with the digest of
+    exactly what was produced (and a note if it was cut short). CSV and JSON Lines go out as they are read, in
+    constant memory; SPSS, Stata and Excel files are written whole from the same lines, then sent."""
     recorder = Recorder(sessions, d, "export", f"{fmt}:{mode}")
     writer = WRITERS[fmt](d.survey)
     read = sessions()
@@ -44,12 +48,18 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
             recorder.respondent(row)
             lines.append((name(row.public_id), iso_utc(row.submitted_at), row.answers, list(row.withheld)))
             if len(lines) >= CHUNK_ROWS:
-                yield recorder.data((chunk + writer.rows(lines)).encode())
+                if chunk := chunk + writer.rows(lines):
+                    yield recorder.data(chunk.encode())
                 chunk, lines = "", []
-        yield recorder.data((chunk + writer.rows(lines)).encode())
+        if chunk := chunk + writer.rows(lines):
+            yield recorder.data(chunk.encode())
+        read.close()  # before a file is written: its snapshot need not outlive the reading
+        for block in writer.finish():
+            yield recorder.data(block)
         completed = True
     finally:
         read.close()
+        writer.close()
         recorder.close(note="" if completed else "the download stopped before the end")
 
 

@@ -5,10 +5,10 @@ import json
 
 from models.survey import Survey
 
-from .lines import Line, respondent_line
+from .lines import Line, TextWriter, respondent_line
 
 
-class JsonLinesWriter:
+class JsonLinesWriter(TextWriter):
     media_type, extension = "application/x-ndjson", "jsonl"
 
     def __init__(self, survey: Survey):

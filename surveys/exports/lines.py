@@ -1,4 +1,5 @@
 """What a writer is given: one line per disclosed respondent, and its JSON shape."""
+from typing import Iterator
 
 #: One exported respondent: their name for the recipient, when they answered, what went out,
 #: and the names of the fields withheld.
@@ -8,3 +9,14 @@ Line = tuple[str, str, dict, list]
 def respondent_line(respondent: str, submitted_at: str, answers: dict, withheld: list) -> dict:
     """One disclosed respondent as JSON: a JSON Lines line, and an item of an API page alike."""
     return {"respondent": respondent, "submitted_at": submitted_at, "answers": answers, "withheld": withheld}
+
+
+class TextWriter:
+    """A format written as it goes (CSV, JSON Lines): header() and rows() give its text; nothing is left at the
+    end, and nothing to clean up."""
+
+    def finish(self) -> Iterator[bytes]:
+        return iter(())
+
+    def close(self) -> None:
+        pass

@@ -17,6 +17,9 @@ class LoginForm(FlaskForm):
 
 FORMATS = [SelectChoice("csv", "CSV (one row per respondent)"),
            SelectChoice("jsonl", "JSON Lines (one object per respondent)"),
+           SelectChoice("sav", "SPSS (.sav: labelled, withheld as a declared missing value)"),
+           SelectChoice("dta", "Stata (.dta: labelled, withheld as .a)"),
+           SelectChoice("xlsx", "Excel (.xlsx: a data sheet and the codebook)"),
            SelectChoice("aggregate", "Aggregates (counts and summaries, small cells suppressed)")]
 MODES = [SelectChoice(BLANK_WITHHELD, "Leave withheld answers empty"),
          SelectChoice(DROP_WITHHELD, "Leave out respondents with anything withheld")]

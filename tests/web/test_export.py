@@ -126,7 +126,7 @@ def test_the_codebook_names_each_field_with_label_type_and_class(client, login, 
     rows = csv_rows(client.get("/researcher/export/codebook/panel").data)
     assert [(r["field"], r["type"], r["classification"]) for r in rows] == [
         ("respondent", "text", "non_pii"), ("submitted_at", "datetime", "non_pii"), ("tag", "text", "non_pii"),
-        ("name", "text", "pii"), ("condition", "text", "spi")]
+        ("name", "text", "pii"), ("condition", "text", "spi"), ("withheld", "text", "non_pii")]
 
 
 def test_every_download_is_in_the_ledger_with_the_digest_of_its_bytes(app, client, login, make_recipient, panel,
