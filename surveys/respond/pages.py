@@ -132,6 +132,9 @@ def _submit(survey, state):
         return _refuse(survey, state, exc)
     except errors.InvalidSubmission as exc:
         db.session().rollback()
+        if submissions.submitted_with(db.session(), state.token):
+            # A second post of this page found the draft gone: the first one stored it all a moment ago.
+            return _to_receipt(survey, state.token, state.gpc)
         # A question on another page (one a changed answer brought back) needs its answer: go there.
         first = next((p for p in survey.instrument.pages for f in p.fields if f.name in exc.errors),
                      survey.instrument.pages[0])
