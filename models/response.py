@@ -1,11 +1,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, EnumText, UTCDateTime, intpk, timestamp, utcnow
-from .vocabulary import CONSENT_CHOICES, ErasureReason
+from .vocabulary import CONSENT_CHOICES, DEFAULT_LANGUAGE, ErasureReason
 
 
 class Response(Base):
@@ -37,6 +37,8 @@ class Response(Base):
     opt_out_other_purposes: Mapped[bool] = mapped_column(Boolean, default=False)
     spi_disclosure: Mapped[bool] = mapped_column(Boolean, default=False)
     notice_version: Mapped[str] = mapped_column(String(32))
+    #: The language the survey was answered in (non-PII), a BCP 47 tag such as "es".
+    language: Mapped[str] = mapped_column(String(16), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
 
     # Request metadata: non-PII under the terms; the address is stored truncated.
     client_ip: Mapped[str | None] = mapped_column(String(64))
@@ -73,6 +75,8 @@ class ConsentEvent(Base):
     #: The choices as set by this event: {"opt_out_third_party": true, ...}.
     changes: Mapped[dict[str, bool]] = mapped_column(JSON)
     notice_version: Mapped[str] = mapped_column(String(32))
+    #: The language the notice and the choices were given in.
+    language: Mapped[str] = mapped_column(String(16), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
     note: Mapped[str] = mapped_column(Text, default="")
     #: The request carried a Global Privacy Control signal, which set the third-party opt-out.
     gpc: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -97,7 +101,11 @@ class NoticeVersion(Base):
     """Each privacy-notice text the service has shown, so a returning respondent can be told what changed."""
     __tablename__ = "notice_versions"
 
+    __table_args__ = (UniqueConstraint("version", "language"),)
+
     id: Mapped[intpk]
-    version: Mapped[str] = mapped_column(String(32), unique=True)
+    version: Mapped[str] = mapped_column(String(32))
+    #: Each language's notice is a file of its own, with a version line of its own.
+    language: Mapped[str] = mapped_column(String(16), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
     text: Mapped[str] = mapped_column(Text)
     first_shown_at: Mapped[timestamp]

@@ -33,6 +33,11 @@ class Survey(Base):
     #: Sections (pages) and grids: {"sections": [{name, title, description, show_if}], "matrices": [{name, label,
     #: help, show_if}]}; empty for a survey that is one page of fields.
     layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The languages its texts are in, the first the default; empty: the service's default language only.
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Its texts in each further language: {"es": {"title": "…", "field.q1.label": "…", …}}; the first
+    #: language's texts are in the columns themselves.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
 
     fields: Mapped[list["Field"]] = relationship(
         back_populates="survey", order_by="Field.position", cascade="all, delete-orphan"

@@ -82,6 +82,11 @@ CONSENT_CHOICES = {
 #: The value of each choice that discloses less than the other: a change to it narrows consent.
 NARROWING = {"opt_out_third_party": True, "opt_out_other_purposes": True, "spi_disclosure": False}
 
+#: The service's own language: of its pages, and of a survey that names no languages.
+DEFAULT_LANGUAGE = "en"
+#: Languages whose script runs right to left: pages in them are set dir="rtl".
+RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "sd", "ur", "yi"})
+
 #: The terms admit no minors: a survey may ask for an older minimum age, never a younger one.
 MIN_AGE = 18
 #: How long answers are kept unless a survey says otherwise: ten years.

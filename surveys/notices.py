@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.response import NoticeVersion
+from models.vocabulary import DEFAULT_LANGUAGE
 
 #: The notice shipped with the service; `init` copies it into the instance folder.
 SHIPPED = Path(__file__).parent / "notice" / "privacy-notice.md"
@@ -41,23 +42,28 @@ def _read(path: Path, _mtime: int, _size: int) -> Notice:
 _recorded_notices: "weakref.WeakKeyDictionary[Engine, set[str]]" = weakref.WeakKeyDictionary()
 
 
-def record_notice(session: Session, version: str, text: str) -> None:
+def record_notice(session: Session, version: str, text: str, language: str = DEFAULT_LANGUAGE) -> None:
     """Keep each notice text the first time it is shown, to tell returning respondents what changed.
-    Versions are never deleted, so each process remembers which ones its database already holds."""
+    Versions are never deleted, so each process remembers which ones its database already holds.
+    Each language's notice is a file of its own with a version of its own."""
     known = _recorded_notices.setdefault(session.get_bind(), set())
-    if version in known:
+    if (version, language) in known:
         return
-    if session.scalar(select(NoticeVersion.id).where(NoticeVersion.version == version)) is None:
-        session.add(NoticeVersion(version=version, text=text))
+    if session.scalar(select(NoticeVersion.id).where(NoticeVersion.version == version,
+                                                     NoticeVersion.language == language)) is None:
+        session.add(NoticeVersion(version=version, text=text, language=language))
         session.flush()
     else:
-        known.add(version)
+        known.add((version, language))
 
 
-def notice_changes(session: Session, given_under: str, current_version: str, current_text: str) -> list[str] | None:
-    """What changed since the notice a respondent consented under, as diff lines; None if nothing did."""
+def notice_changes(session: Session, given_under: str, current_version: str, current_text: str,
+                   language: str = DEFAULT_LANGUAGE) -> list[str] | None:
+    """What changed since the notice a respondent consented under, as diff lines in the language they read
+    now; None if nothing did."""
     if given_under == current_version:
         return None
-    old = session.scalar(select(NoticeVersion.text).where(NoticeVersion.version == given_under)) or ""
+    old = session.scalar(select(NoticeVersion.text).where(NoticeVersion.version == given_under,
+                                                          NoticeVersion.language == language)) or ""
     return [line for line in difflib.unified_diff(old.splitlines(), current_text.splitlines(), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()]
