@@ -79,6 +79,8 @@ class DisclosedRow:
     id: int
     public_id: str
     submitted_at: datetime
+    #: The language it was answered in (non-PII: it goes out with every row).
+    language: str
     answers: dict[str, Any]
     plan: _Plan
     #: Left out whole (drop mode, something withheld): nothing of it was decrypted.
@@ -105,27 +107,28 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
     plans: dict[tuple[bool, bool, bool], _Plan] = {}
     c = _RESPONSES
     # Table columns, not ORM entities: the rows stay plain tuples, which halves the cost of reading them.
-    query = (select(c.id, c.public_id, c.submitted_at, c.non_pii, c.pii, c.spi, c.data_key, *_CHOICE_COLUMNS)
+    query = (select(c.id, c.public_id, c.submitted_at, c.language, c.non_pii, c.pii, c.spi, c.data_key,
+                    *_CHOICE_COLUMNS)
              .where(c.survey_id == d.survey.id, c.id > after_id).order_by(c.id))
     if since is not None:
         query = query.where(c.submitted_at >= since)
     if limit is not None:
         query = query.limit(limit)
     survey_id = d.survey.id
-    for row_id, public_id, submitted_at, non_pii, pii, spi, wrapped, *flags in session.execute(
+    for row_id, public_id, submitted_at, language, non_pii, pii, spi, wrapped, *flags in session.execute(
             query.execution_options(yield_per=batch)):
         plan = plans.get(key := tuple(flags))
         if plan is None:
             plan = plans[key] = _plan(fields, _decisions(d.audience, key))
         if plan.withheld and mode == DROP_WITHHELD:
-            yield DisclosedRow(row_id, public_id, submitted_at, {}, plan, dropped=True)
+            yield DisclosedRow(row_id, public_id, submitted_at, language, {}, plan, dropped=True)
             continue
         values = non_pii or {}
         pii, spi = (pii if plan.open_pii else None), (spi if plan.open_spi else None)
         if pii is not None or spi is not None:
             opened_pii, opened_spi = open_answers(ring, survey_id, public_id, wrapped, pii, spi)
             values = {**values, **opened_pii, **opened_spi}
-        yield DisclosedRow(row_id, public_id, submitted_at,
+        yield DisclosedRow(row_id, public_id, submitted_at, language,
                            {name: values[name] for name in plan.disclosed if name in values}, plan)
 
 

@@ -21,7 +21,7 @@ from models.respondent_access import SubmissionToken
 from models.response import ConsentEvent, Response
 from models.answering import settle, shows_minor, split_by_class
 from models.survey import Survey
-from models.vocabulary import Classification
+from models.vocabulary import DEFAULT_LANGUAGE, Classification
 
 from .auth import digest, new_receipt
 from .errors import AlreadySubmitted, InvalidSubmission, NotEligible
@@ -95,12 +95,14 @@ _INSERT_CONSENT = insert(ConsentEvent.__table__)
 
 def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any, consent: Any, *,
            source: str, notice: Any, client: ClientInfo = ClientInfo(), gpc: bool = False,
-           from_text: bool = False, discard_hidden: bool = False, today: date | None = None) -> Submitted:
+           from_text: bool = False, discard_hidden: bool = False, today: date | None = None,
+           language: Any = None) -> Submitted:
     """Store one response, or nothing at all.
 
     `from_text` says the answers are form input still to be parsed; the JSON API sends typed values.
     `discard_hidden`: the web form drops answers to questions its logic hid, where the API is told.
-    Both go through the rules of models.answering, which also compute the scores.
+    Both go through the rules of models.answering, which also compute the scores. `language`: the one it
+    was answered in, one of the survey's (default: its first); kept with the response and its consent event.
     """
     try:
         choices, errors = accept_consent(survey, consent, gpc=gpc), {}
@@ -110,12 +112,16 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
     settled = settle(survey.instrument, answers, today=today, from_text=from_text, refuse_hidden=not discard_hidden)
     clean = settled.answers
     errors.update(settled.errors)
+    offered = survey_languages(survey)
+    language = offered[0] if language is None else language
+    if language not in offered:
+        errors["language"] = [f"Answer in one of this survey's languages: {', '.join(offered)}."]
     # A minor is refused before any other problem is reported: nothing of theirs is to be kept.
     if shows_minor(survey.fields, clean, survey.min_age, today):
         raise NotEligible(f"This survey is for people aged {survey.min_age} or over.")
     if errors or choices is None:
         raise InvalidSubmission("Some answers need attention.", errors)
-    record_notice(session, notice.version, notice.text)
+    record_notice(session, notice.version, notice.text, getattr(notice, "language", DEFAULT_LANGUAGE))
     notice_version = notice.version
     _serialise_submissions(session)
     parts = split_by_class(survey.fields, clean)
@@ -127,13 +133,19 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
     response_id = connection.execute(_INSERT_RESPONSE, dict(
         public_id=public_id, survey_id=survey.id, receipt_digest=digest,
         non_pii=parts[Classification.NON_PII], pii=sealed.pii, spi=sealed.spi, data_key=sealed.data_key,
-        notice_version=notice_version, client_ip=client.ip, user_agent=client.user_agent,
+        notice_version=notice_version, language=language, client_ip=client.ip, user_agent=client.user_agent,
         referrer=client.referrer, **choices.choices)).scalar_one()
     connection.execute(_INSERT_CONSENT, dict(
         response_id=response_id, source=source, changes=choices.choices, notice_version=notice_version,
+        language=getattr(notice, "language", language),
         note="Opt-out request honored: the browser sent a Global Privacy Control signal." if gpc else "", gpc=gpc))
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
     return Submitted(public_id=public_id, receipt=receipt, response_id=response_id, consent=choices.choices, gpc=gpc)
+
+
+def survey_languages(survey: Any) -> list[str]:
+    """The languages a survey is in, its first the default: the service's own when it names none."""
+    return list(getattr(survey, "languages", None) or ()) or [DEFAULT_LANGUAGE]
 
 
 def _serialise_submissions(session: Session) -> None:

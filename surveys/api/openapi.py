@@ -41,7 +41,9 @@ SCHEMAS: dict[str, Any] = {
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
     "Submission": {"type": "object", "required": ["consent"], "additionalProperties": False, "properties": {
         "answers": ANSWERS,
-        "consent": {"type": "object", "required": ["participate", "age_confirmed"], "properties": BOOLEANS}}},
+        "consent": {"type": "object", "required": ["participate", "age_confirmed"], "properties": BOOLEANS},
+        "language": {"type": "string", "description": "The language it was answered in, one of the survey's "
+                                                     "languages; default: its first."}}},
     "Submitted": {"type": "object", "required": ["id", "receipt", "consent"], "properties": {
         "id": {"type": "string"}, "receipt": {"type": "string", "description": "Shown once; keep it."},
         "consent": {"type": "object", "required": CHOICES,
@@ -55,7 +57,7 @@ SCHEMAS: dict[str, Any] = {
     "RespondentRecord": {"type": "object", "required": ["survey", "submitted_at", "answers", "consent",
                                                         "disclosures"], "properties": {
         "survey": {"type": "string"}, "submitted_at": {"type": "string", "format": "date-time"},
-        "answers": ANSWERS, "consent": CONSENT,
+        "language": {"type": "string"}, "answers": ANSWERS, "consent": CONSENT,
         "disclosures": {"type": "array", "items": {"type": "object", "required": ["at", "recipient", "purpose",
                                                                                   "fields"], "properties": {
             "at": {"type": "string", "format": "date-time"}, "recipient": {"type": "string"},
@@ -81,6 +83,7 @@ SCHEMAS: dict[str, Any] = {
             "respondent": {"type": "string", "description": "Your pseudonym for this respondent: stable for you, "
                                                             "different for every other recipient."},
             "submitted_at": {"type": "string", "format": "date-time"},
+            "language": {"type": "string", "description": "The language the survey was answered in."},
             "answers": ANSWERS,
             "withheld": {"type": "array", "items": {"type": "string"},
                          "description": "Fields the respondent's choices keep from you; absent from answers."}}}},

@@ -18,6 +18,7 @@ def respondent_record(record: RespondentRecord) -> dict[str, Any]:
     return {
         "survey": record.survey.slug,
         "submitted_at": iso_utc(record.response.submitted_at),
+        "language": record.response.language,
         "answers": record.answers,
         "consent": record.response.consent,
         "disclosures": [{"at": iso_utc(d["at"]), "recipient": d["recipient"], "purpose": d["purpose"],
@@ -106,7 +107,8 @@ def response_page(d: Disclosure, rows: list[DisclosedRow], name: Callable[[str],
                   next_cursor: str | None) -> bytes:
     """A page of the third-party responses API, as the exact bytes sent (and digested in the ledger)."""
     body = {"survey": d.survey.slug, "purpose": d.purpose,
-            "data": [respondent_line(name(row.public_id), iso_utc(row.submitted_at), row.answers, list(row.withheld))
+            "data": [respondent_line(name(row.public_id), iso_utc(row.submitted_at), row.language, row.answers,
+                                     list(row.withheld))
                      for row in rows],
             "next_cursor": next_cursor}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

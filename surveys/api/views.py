@@ -28,10 +28,10 @@ def only_keys(body: dict, allowed: tuple[str, ...]) -> None:
 def submit_response(slug: str):
     survey = catalogue.get_open_survey(db.session(), slug)
     body = json_body()
-    only_keys(body, ("answers", "consent"))
+    only_keys(body, ("answers", "consent", "language"))
     submitted = submissions.submit(
         db.session(), keyring(), survey, body.get("answers", {}), body.get("consent"),
-        source="api", notice=current_notice(), client=client_info(), gpc=gpc_signal())
+        source="api", notice=current_notice(), client=client_info(), gpc=gpc_signal(), language=body.get("language"))
     db.commit()
     return jsonify(serializers.submitted(submitted)), 201
 

@@ -46,7 +46,8 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
                 recorder.dropped(row)
                 continue
             recorder.respondent(row)
-            lines.append((name(row.public_id), iso_utc(row.submitted_at), row.answers, list(row.withheld)))
+            lines.append((name(row.public_id), iso_utc(row.submitted_at), row.language, row.answers,
+                          list(row.withheld)))
             if len(lines) >= CHUNK_ROWS:
                 if chunk := chunk + writer.rows(lines):
                     yield recorder.data(chunk.encode())

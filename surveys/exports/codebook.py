@@ -13,7 +13,7 @@ from models.survey import Survey
 from .csv_writer import neutralise
 from .dta_writer import names_in_stata
 from .sav_writer import names_in_spss
-from .variables import RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, field_label, variables
+from .variables import LANGUAGE, RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, field_label, variables
 
 HEADER = ["field", "label", "type", "classification", "required", "choices", "min", "max", "section", "matrix",
           "show_if", "formula", "spss_variables", "stata_variables", "stata_codes"]
@@ -28,7 +28,7 @@ def codebook(survey: Survey) -> str:
 
 
 def codebook_rows(survey: Survey) -> list[list]:
-    """The header, then a row per column of the CSV: respondent, submitted_at, each field, withheld.
+    """The header, then a row per column of the CSV: respondent, submitted_at, language, each field, withheld.
 
     spss_variables and stata_variables name the variables that hold the column in each (an option of a
     multi_choice has its own, `<field>___<code>`): a name changes only where the tool demands it, the same way
@@ -52,7 +52,7 @@ def codebook_rows(survey: Survey) -> list[list]:
 
     def own_row(name: str, kind: str) -> list:
         return [name, own[name].label, kind, "non_pii", "", "", "", "", "", "", "", "", *names((name,))]
-    rows = [HEADER, own_row(RESPONDENT, "text"), own_row(SUBMITTED_AT, "datetime")]
+    rows = [HEADER, own_row(RESPONDENT, "text"), own_row(SUBMITTED_AT, "datetime"), own_row(LANGUAGE, "text")]
     matrices = {m["name"]: m for m in (survey.layout or {}).get("matrices") or ()}
     for f in survey.stored_fields:
         rows.append([f.name, field_label(f, matrices), f.type, f.classification, "yes" if f.required else "no",

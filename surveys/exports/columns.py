@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .lines import Line
-from .variables import RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, Variable
+from .variables import LANGUAGE, RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, Variable
 
 #: In a numeric column: withheld (no answer is infinite: the checks refuse it); unanswered is NaN.
 WITHHELD_NUMBER = -math.inf
@@ -88,16 +88,19 @@ class Columns:
                 column = self.numbers[index] = array("d")
                 if v.field is not None:
                     self._numeric.append((v.field, column.append, _encoder(v)))
-        self._respondents, self._submitted, self._withheld = (
+        self._respondents, self._submitted, self._language, self._withheld = (
             self.texts[_position(variables, RESPONDENT)].append,
-            self.numbers[_position(variables, SUBMITTED_AT)].append, self.texts[_position(variables, WITHHELD)].append)
+            self.numbers[_position(variables, SUBMITTED_AT)].append, self.texts[_position(variables, LANGUAGE)].append,
+            self.texts[_position(variables, WITHHELD)].append)
 
     def add(self, lines: list[Line]) -> None:
-        respondents, submitted, withheld_names = self._respondents, self._submitted, self._withheld
+        respondents, submitted, languages, withheld_names = (self._respondents, self._submitted, self._language,
+                                                             self._withheld)
         nan = math.nan
-        for respondent, submitted_at, answers, withheld in lines:
+        for respondent, submitted_at, language, answers, withheld in lines:
             respondents(respondent)
             submitted(unix_seconds(submitted_at))
+            languages(language)
             withheld_names(self._joined(withheld))
             for field, append, encode in self._numeric:
                 value = answers.get(field)

@@ -34,12 +34,13 @@ class CsvWriter(TextWriter):
         self.names = [f.name for f in survey.stored_fields]
 
     def header(self) -> str:
-        return self._write([["respondent", "submitted_at", *self.names, "withheld"]])
+        return self._write([["respondent", "submitted_at", "language", *self.names, "withheld"]])
 
     def rows(self, lines: list[Line]) -> str:
         names = self.names
-        return self._write([respondent, submitted_at, *[_cell(answers[n]) if n in answers else "" for n in names],
-                            ";".join(withheld)] for respondent, submitted_at, answers, withheld in lines)
+        return self._write([respondent, submitted_at, language,
+                            *[_cell(answers[n]) if n in answers else "" for n in names], ";".join(withheld)]
+                           for respondent, submitted_at, language, answers, withheld in lines)
 
     @staticmethod
     def _write(rows) -> str:

@@ -1,14 +1,15 @@
 """What a writer is given: one line per disclosed respondent, and its JSON shape."""
 from typing import Iterator
 
-#: One exported respondent: their name for the recipient, when they answered, what went out,
-#: and the names of the fields withheld.
-Line = tuple[str, str, dict, list]
+#: One exported respondent: their name for the recipient, when they answered, in which language, what went
+#: out, and the names of the fields withheld.
+Line = tuple[str, str, str, dict, list]
 
 
-def respondent_line(respondent: str, submitted_at: str, answers: dict, withheld: list) -> dict:
+def respondent_line(respondent: str, submitted_at: str, language: str, answers: dict, withheld: list) -> dict:
     """One disclosed respondent as JSON: a JSON Lines line, and an item of an API page alike."""
-    return {"respondent": respondent, "submitted_at": submitted_at, "answers": answers, "withheld": withheld}
+    return {"respondent": respondent, "submitted_at": submitted_at, "language": language, "answers": answers,
+            "withheld": withheld}
 
 
 class TextWriter:

@@ -28,7 +28,7 @@ class Storage(enum.StrEnum):
 
 
 #: Not read from the answers: who answered, when, and which fields were withheld from this line.
-RESPONDENT, SUBMITTED_AT, WITHHELD = "respondent", "submitted_at", "withheld"
+RESPONDENT, SUBMITTED_AT, LANGUAGE, WITHHELD = "respondent", "submitted_at", "language", "withheld"
 BOOLEAN_LABELS = (Choice(1, "yes"), Choice(0, "no"))
 OPTION_LABELS = (Choice(1, "selected"), Choice(0, "not selected"))
 
@@ -67,7 +67,8 @@ def variables(survey: Survey) -> list[Variable]:
     matrices = {m["name"]: m for m in (survey.layout or {}).get("matrices") or ()}
     scores = formula_kinds(survey)
     found = [Variable(RESPONDENT, None, Storage.TEXT, "The respondent: an id for staff, a pseudonym for third parties"),
-             Variable(SUBMITTED_AT, None, Storage.DATETIME, "When the response was submitted (UTC)")]
+             Variable(SUBMITTED_AT, None, Storage.DATETIME, "When the response was submitted (UTC)"),
+             Variable(LANGUAGE, None, Storage.TEXT, "The language the survey was answered in")]
     for f in survey.stored_fields:
         label, choices = field_label(f, matrices), options(f)
         if f.type == FieldType.MULTI_CHOICE:

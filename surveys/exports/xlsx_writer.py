@@ -53,13 +53,13 @@ class XlsxWriter(FileWriter):
         self._cell = WriteOnlyCell
         kinds = formula_kinds(survey)
         self.fields = [(f.name, self._converter(f, kinds.get(f.name))) for f in survey.stored_fields]
-        self.sheet.append([self.text(name) for name in ["respondent", "submitted_at", *(n for n, _ in self.fields),
+        self.sheet.append([self.text(name) for name in ["respondent", "submitted_at", "language", *(n for n, _ in self.fields),
                                                           "withheld"]])
 
     def add(self, lines: list[Line]) -> None:
         append, fields = self.sheet.append, self.fields
-        for respondent, submitted_at, answers, withheld in lines:
-            row = [respondent, _datetime(submitted_at)]
+        for respondent, submitted_at, language, answers, withheld in lines:
+            row = [respondent, _datetime(submitted_at), language]
             for name, convert in fields:
                 value = answers.get(name)
                 row.append(None if value is None else convert(value))

@@ -166,7 +166,7 @@ def from_stats(path, book: dict, reader) -> tuple[dict, object]:
     for record in frame.to_dict("records"):
         row = {}
         for name, entry in book.items():
-            if name in ("respondent", "submitted_at", "withheld"):
+            if name in ("respondent", "submitted_at", "language", "withheld"):
                 continue
             held = entry["spss_variables" if reader is pyreadstat.read_sav else "stata_variables"].split("; ")
             cells = [record[variable] for variable in held]
@@ -202,7 +202,7 @@ def from_sheet(rows: list[list], book: dict, from_text) -> dict:
         withheld = (record["withheld"] or "").split(";")
         row = {}
         for name, entry in book.items():
-            if name in ("respondent", "submitted_at", "withheld"):
+            if name in ("respondent", "submitted_at", "language", "withheld"):
                 continue
             cell = record[name]
             if _missing(cell):

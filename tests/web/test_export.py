@@ -80,7 +80,8 @@ def test_json_lines_list_the_withheld_fields_and_leave_them_out_of_answers(app, 
     assert len(items) == 8
     opted_out = next(item for item in items if item["answers"]["tag"] == "tag-100")
     assert opted_out["answers"] == {"tag": "tag-100"} and opted_out["withheld"] == ["name", "condition"]
-    assert set(opted_out) == {"respondent", "submitted_at", "answers", "withheld"}
+    assert set(opted_out) == {"respondent", "submitted_at", "language", "answers", "withheld"}
+    assert opted_out["language"] == "en"  # non-PII: it goes out with every line
 
 
 def test_third_parties_get_stable_pseudonyms_of_their_own_never_the_internal_id(app, client, login, make_recipient,
@@ -125,7 +126,8 @@ def test_the_codebook_names_each_field_with_label_type_and_class(client, login, 
     login()
     rows = csv_rows(client.get("/researcher/export/codebook/panel").data)
     assert [(r["field"], r["type"], r["classification"]) for r in rows] == [
-        ("respondent", "text", "non_pii"), ("submitted_at", "datetime", "non_pii"), ("tag", "text", "non_pii"),
+        ("respondent", "text", "non_pii"), ("submitted_at", "datetime", "non_pii"), ("language", "text", "non_pii"),
+        ("tag", "text", "non_pii"),
         ("name", "text", "pii"), ("condition", "text", "spi"), ("withheld", "text", "non_pii")]
 
 
