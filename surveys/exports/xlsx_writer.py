@@ -53,8 +53,8 @@ class XlsxWriter(FileWriter):
         self._cell = WriteOnlyCell
         kinds = formula_kinds(survey)
         self.fields = [(f.name, self._converter(f, kinds.get(f.name))) for f in survey.stored_fields]
-        self.sheet.append([self.text(name) for name in ["respondent", "submitted_at", "language", *(n for n, _ in self.fields),
-                                                          "withheld"]])
+        header = ["respondent", "submitted_at", "language", *(n for n, _ in self.fields), "withheld"]
+        self.sheet.append([self.text(name) for name in header])
 
     def add(self, lines: list[Line]) -> None:
         append, fields = self.sheet.append, self.fields
