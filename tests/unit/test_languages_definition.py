@@ -9,7 +9,7 @@ import pytest
 from models.choices import Choice
 from models.definition import DefinitionError, parse_definition, stranding_changes
 from models.definition.writer import definition_data
-from models.interop.loading import export_definition
+from models.interop.loading import export_definition, load_any
 from models.translations import first_texts, language_for, languages_of, text_in, texts_in
 from models.vocabulary import DEFAULT_LANGUAGE
 
@@ -275,3 +275,23 @@ def test_stranding_compares_the_first_language_only():
     assert swapped.translations["es"]["choice.phq.0"] == "Varios días"
     assert stranding_changes(stored, swapped.fields) == []
 
+
+# --- other formats
+
+def test_a_command_line_text_stands_for_every_language(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SPEC_EXAMPLE, encoding="utf-8")
+    spec = load_any(path, {"title": "Wellbeing", "purpose_description": "Care"}).spec
+    assert (spec.title, spec.purpose_description) == ("Wellbeing", "Care")
+    assert "title" not in spec.translations["es"] and "purpose_description" not in spec.translations["es"]
+
+
+def test_a_redcap_dictionary_takes_the_first_language_and_says_what_it_left_out():
+    spec = parse_definition(SPEC_EXAMPLE)
+    notes: list[str] = []
+    written = export_definition(spec, ".csv", notes).decode()
+    assert notes == ["a REDCap data dictionary holds one language: its texts are in en, and those in es are left out"]
+    assert "Your age" in written and "0, Not at all" in written and "Su edad" not in written and "Nunca" not in written
+    plain: list[str] = []
+    export_definition(parse_definition(survey(languages="", title="T", label="Q", choice="One")), ".csv", plain)
+    assert plain == []
