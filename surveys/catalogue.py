@@ -70,6 +70,8 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
     for attr in ("title", "purpose", "purpose_description", "description", "min_age", "retention_days"):
         setattr(survey, attr, getattr(spec, attr))
     survey.status, survey.layout = spec.status, spec.layout()
+    survey.languages = list(spec.languages)
+    survey.translations = {lang: dict(texts) for lang, texts in spec.translations.items()}
     # Every save is a new version, fields included: respondents' requests compare it.
     survey.updated_at = utcnow()
     existing = {field.name: field for field in survey.fields}

@@ -8,8 +8,9 @@ from typing import Any
 
 from ..choices import Choice
 from ..submission import SAFE_INTEGER, is_whole, pattern_problem, time_text, utc_text
+from ..translations import choice_key, field_key
 from ..vocabulary import Appearance, Classification, FieldType, Role
-from .checks import Checks
+from .languages import TextChecks
 from .reader import line_of
 from .spec import _LONG_DIGITS, FIELD_KEYS, FIELD_NAME, MAX_CHOICES, FieldSpec
 
@@ -23,7 +24,7 @@ ONLY_FOR = {
 }
 
 
-class FieldChecks(Checks):
+class FieldChecks(TextChecks):
     def field(self, item: Any, where: str, line: int | None, section: str | None) -> FieldSpec | None:
         if not isinstance(item, dict):
             self.add(where, "must be a mapping with name, type and classification (or a matrix)", line)
@@ -34,8 +35,8 @@ class FieldChecks(Checks):
         self.duplicates(item, where.rstrip("."))
         self.unknown_keys(item, FIELD_KEYS, where)
         name = self.name(item, "name", where)
-        label = self.text(item, "label", where, required=False, max_len=5000)
-        help_text = self.text(item, "help", where, required=False, max_len=2000)
+        label = self.words(item, "label", where, required=False, max_len=5000, path=name and field_key(name, "label"))
+        help_text = self.words(item, "help", where, required=False, max_len=2000, path=name and field_key(name, "help"))
         ftype = self.enum(item, "type", where, FieldType, required=True)
         # A note stores nothing, so it has nothing to protect; every stored field says its class.
         classification = self.enum(item, "classification", where, Classification,
@@ -51,7 +52,7 @@ class FieldChecks(Checks):
             self.add(f"{where}role", "birth_date needs a field of type date", line_of(item, "role"))
         if role is Role.AGE and ftype and ftype not in (FieldType.INTEGER, FieldType.NUMBER):
             self.add(f"{where}role", "age needs a field of type integer or number", line_of(item, "role"))
-        choices = self.choices(item, where, ftype)
+        choices = self.choices(item, where, ftype, name)
         low, high = self.bounds(item, where, ftype)
         show_if = self.expression(item, "show_if", where)
         formula = self.expression(item, "formula", where)
@@ -85,7 +86,7 @@ class FieldChecks(Checks):
             return None
         return pattern
 
-    def choices(self, item: dict, where: str, ftype: FieldType | None) -> tuple[Choice, ...] | None:
+    def choices(self, item: dict, where: str, ftype: FieldType | None, owner: str | None) -> tuple[Choice, ...] | None:
         value = item.get("choices")
         line = line_of(item, "choices") or getattr(item, "line", None)
         if ftype is None:
@@ -97,14 +98,15 @@ class FieldChecks(Checks):
         if value is None:
             self.add(f"{where}choices", f"are missing: a {ftype.value} field needs a list of choices", line)
             return None
-        return self.choice_list(value, f"{where}choices", line)
+        return self.choice_list(value, f"{where}choices", line, owner)
 
-    def choice_list(self, value: Any, where: str, line: int | None) -> tuple[Choice, ...] | None:
+    def choice_list(self, value: Any, where: str, line: int | None, owner: str | None) -> tuple[Choice, ...] | None:
+        """`owner`: the field, or the grid, whose list it is (None when its name has a problem)."""
         if not isinstance(value, list) or not value or len(value) > MAX_CHOICES:
             self.add(where, f"must be a list of 1 to {MAX_CHOICES} choices", line)
             return None
         before = len(self.problems)
-        choices = [self.choice(item, f"{where}[{position}]", line_of(value, position) or line)
+        choices = [self.choice(item, f"{where}[{position}]", line_of(value, position) or line, owner)
                    for position, item in enumerate(value)]
         if len(self.problems) > before:
             return None
@@ -117,17 +119,20 @@ class FieldChecks(Checks):
                 self.add(f"{where}[{position}]", f"the label {choice.label!r} is used twice", at)
         return tuple(choices) if len(self.problems) == before else None
 
-    def choice(self, item: Any, where: str, line: int | None) -> Choice | None:
-        if isinstance(item, dict):
-            self.duplicates(item, where)
-            self.unknown_keys(item, {"value", "label"}, f"{where}.")
-            value, label = item.get("value"), self.text(item, "label", f"{where}.", required=False, max_len=500)
-            where, line = f"{where}.value", line_of(item, "value") or getattr(item, "line", line)
-        else:
-            value, label = item, None
+    def choice(self, item: Any, where: str, line: int | None, owner: str | None) -> Choice | None:
+        value = item.get("value") if isinstance(item, dict) else item
         if isinstance(value, str) and value.strip() and len(value.strip()) <= 200:
             value = value.strip()
         elif not (is_whole(value) and -SAFE_INTEGER <= value <= SAFE_INTEGER):
+            value = None
+        label = None
+        if isinstance(item, dict):
+            self.duplicates(item, where)
+            self.unknown_keys(item, {"value", "label"}, f"{where}.")
+            path = choice_key(owner, value) if owner and value is not None else None
+            label = self.words(item, "label", f"{where}.", required=False, max_len=500, path=path)
+            where, line = f"{where}.value", line_of(item, "value") or getattr(item, "line", line)
+        if value is None:
             self.add(where, "must be text (at most 200 characters) or a whole number", line)
             return None
         return Choice(value, label or str(value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..translations import field_key, matrix_key, section_key
 from ..vocabulary import MIN_AGE, RETENTION_DAYS, Classification, FieldType, SurveyStatus
 from .fields import FieldChecks
 from .logic import check_logic
@@ -19,13 +20,15 @@ class DefinitionChecks(FieldChecks):
             return None
         self.duplicates(data, "")
         self.unknown_keys(data, SURVEY_KEYS, "")
+        self.language_list(data)  # first: every text below is checked against it
         slug = self.text(data, "slug", "", required=True, max_len=64, pattern=SLUG,
                          pattern_hint="may hold only lower-case letters, digits and hyphens")
-        title = self.text(data, "title", "", required=True, max_len=200)
+        title = self.words(data, "title", "", required=True, max_len=200, path="title")
         purpose = self.text(data, "purpose", "", required=True, max_len=64, pattern=PURPOSE,
                             pattern_hint="must be a short key: lower-case letters, digits, - and _")
-        purpose_description = self.text(data, "purpose_description", "", required=False, max_len=2000)
-        description = self.text(data, "description", "", required=False, max_len=5000)
+        purpose_description = self.words(data, "purpose_description", "", required=False, max_len=2000,
+                                         path="purpose_description")
+        description = self.words(data, "description", "", required=False, max_len=5000, path="description")
         min_age = self.integer(data, "min_age", "", MIN_AGE, MIN_AGE, 120,
                                why_low="the service does not collect data from minors")
         retention_days = self.integer(data, "retention_days", "", RETENTION_DAYS, 1, 36500)
@@ -48,7 +51,8 @@ class DefinitionChecks(FieldChecks):
         return SurveySpec(slug=slug, title=title, purpose=purpose, fields=tuple(fields),
                           purpose_description=purpose_description or "", description=description or "",
                           min_age=min_age, retention_days=retention_days, status=status,
-                          sections=tuple(self.sections), matrices=tuple(self.matrices))
+                          sections=tuple(self.sections), matrices=tuple(self.matrices),
+                          languages=self.languages or (), translations=self.translated)
 
     def section_list(self, data: dict) -> list[FieldSpec]:
         items = self.items(data, "sections", "", "section", MAX_SECTIONS)
@@ -63,8 +67,10 @@ class DefinitionChecks(FieldChecks):
             self.duplicates(item, where.rstrip("."))
             self.unknown_keys(item, SECTION_KEYS, where)
             name = self.name(item, "name", where)
-            title = self.text(item, "title", where, required=False, max_len=500)
-            description = self.text(item, "description", where, required=False, max_len=5000)
+            title = self.words(item, "title", where, required=False, max_len=500,
+                               path=name and section_key(name, "title"))
+            description = self.words(item, "description", where, required=False, max_len=5000,
+                                     path=name and section_key(name, "description"))
             show_if = self.expression(item, "show_if", where)
             if name is not None:
                 self.sections.append(SectionSpec(name, title or name.replace("_", " ").capitalize(),
@@ -101,8 +107,9 @@ class DefinitionChecks(FieldChecks):
         self.duplicates(item, where.rstrip("."))
         self.unknown_keys(item, MATRIX_KEYS, where)
         name = self.name(item, "matrix", where)
-        label = self.text(item, "label", where, required=True, max_len=5000)
-        help_text = self.text(item, "help", where, required=False, max_len=2000)
+        label = self.words(item, "label", where, required=True, max_len=5000, path=name and matrix_key(name, "label"))
+        help_text = self.words(item, "help", where, required=False, max_len=2000,
+                               path=name and matrix_key(name, "help"))
         classification = self.enum(item, "classification", where, Classification, required=True)
         required = self.flag(item, "required", where) or False
         show_if = self.expression(item, "show_if", where)
@@ -110,7 +117,7 @@ class DefinitionChecks(FieldChecks):
         if item.get("choices") is None:
             self.add(f"{where}choices", "are missing: a matrix's rows share one list of choices", line)
         else:
-            choices = self.choice_list(item["choices"], f"{where}choices", line_of(item, "choices") or line)
+            choices = self.choice_list(item["choices"], f"{where}choices", line_of(item, "choices") or line, name)
         rows = self.items(item, "rows", where, "row", MAX_FIELDS) or []
         specs = []
         for index, row in enumerate(rows):
@@ -123,8 +130,10 @@ class DefinitionChecks(FieldChecks):
             self.duplicates(row, at.rstrip("."))
             self.unknown_keys(row, ROW_KEYS, at)
             row_name = self.name(row, "name", at)
-            row_label = self.text(row, "label", at, required=True, max_len=5000)
-            row_help = self.text(row, "help", at, required=False, max_len=2000)
+            row_label = self.words(row, "label", at, required=True, max_len=5000,
+                                   path=row_name and field_key(row_name, "label"))
+            row_help = self.words(row, "help", at, required=False, max_len=2000,
+                                  path=row_name and field_key(row_name, "help"))
             row_class = self.enum(row, "classification", at, Classification, required=False)
             row_required = self.flag(row, "required", at)
             row_show_if = self.expression(row, "show_if", at)

@@ -125,7 +125,8 @@ class _Logic:
                     self.add(f"{name}.formula", problem)
             return kinds[name]
         for f in self.fields:
-            if f.type is FieldType.CALCULATED:
+            # A score that reads a field with problems of its own (a grid's rows, say) is checked once they are fixed.
+            if f.type is FieldType.CALCULATED and self.formula_of(f.name) is not None:
                 kind_of(f.name)
         for key, (expr, _) in self.expressions.items():
             if key.endswith(".formula"):

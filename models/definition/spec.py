@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..choices import Choice
 from ..vocabulary import MIN_AGE, RETENTION_DAYS, Appearance, Classification, FieldType, Role, SurveyStatus
@@ -14,9 +14,12 @@ _LONG_DIGITS = re.compile(r"^[+-]?[0-9_]+$")  # an integer the reader kept as te
 MAX_FIELDS = 1000  # a long REDCap project has hundreds; past a thousand no one answers
 MAX_CHOICES = 100
 MAX_SECTIONS = 50
+#: A BCP 47 language tag, as far as a survey needs one: a language, then any subtags (es, pt-BR, zh-Hant-TW).
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+MAX_LANGUAGES = 20
 
 SURVEY_KEYS = {"slug", "title", "purpose", "purpose_description", "description",
-               "min_age", "retention_days", "status", "fields", "sections"}
+               "min_age", "retention_days", "status", "fields", "sections", "languages"}
 SECTION_KEYS = {"name", "title", "description", "show_if", "fields"}
 FIELD_KEYS = {"name", "label", "help", "type", "classification", "required", "role",
               "choices", "min", "max", "show_if", "formula", "pattern", "appearance"}
@@ -82,6 +85,12 @@ class SurveySpec:
     status: SurveyStatus = SurveyStatus.OPEN
     sections: tuple[SectionSpec, ...] = ()
     matrices: tuple[MatrixSpec, ...] = ()
+    #: The languages its texts are in, the first the default; empty: the service's default language only.
+    languages: tuple[str, ...] = ()
+    #: For each language after the first, its texts that differ from the first's, by the keys of
+    #: models/translations.py ("title", "field.<name>.label", "choice.<field>.<value>"…); the first language's
+    #: texts are the attributes themselves.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def layout(self) -> dict:
         """Sections and grids as stored beside the fields."""

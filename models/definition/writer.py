@@ -5,50 +5,81 @@ from __future__ import annotations
 from typing import Any
 
 from ..choices import options
+from ..translations import choice_key, field_key, matrix_key, section_key
 from .spec import FieldSpec, MatrixSpec, SectionSpec, SurveySpec
 
 
+class _Words:
+    """A text as the definition gives it: one string, or with several languages a mapping of them, each
+    language's own where it has one and the first's where it says the same."""
+
+    def __init__(self, spec: SurveySpec):
+        self.languages, self.translations = spec.languages, spec.translations
+
+    def __call__(self, key: str, first: str) -> str | dict[str, str]:
+        if len(self.languages) < 2:
+            return first
+        return {self.languages[0]: first,
+                **{lang: self.translations.get(lang, {}).get(key) or first for lang in self.languages[1:]}}
+
+    def has(self, key: str) -> bool:
+        return any(key in texts for texts in self.translations.values())
+
+
 def definition_data(spec: SurveySpec) -> dict[str, Any]:
-    data: dict[str, Any] = {"slug": spec.slug, "title": spec.title, "purpose": spec.purpose}
+    words = _Words(spec)
+    data: dict[str, Any] = {"slug": spec.slug}
+    if spec.languages:  # before the texts it gives the shape of
+        data["languages"] = list(spec.languages)
+    data.update(title=words("title", spec.title), purpose=spec.purpose)
     for key in ("purpose_description", "description"):
         if getattr(spec, key):
-            data[key] = getattr(spec, key)
+            data[key] = words(key, getattr(spec, key))
     data.update(min_age=spec.min_age, retention_days=spec.retention_days, status=spec.status.value)
     if not spec.sections:
-        data["fields"] = _items(spec, spec.fields)
+        data["fields"] = _items(spec, spec.fields, words)
         return data
     data["sections"] = []
     for section in spec.sections:
-        entry: dict[str, Any] = {"name": section.name, "title": section.title}
+        entry: dict[str, Any] = {"name": section.name,
+                                 "title": words(section_key(section.name, "title"), section.title)}
         if section.description:
-            entry["description"] = section.description
+            entry["description"] = words(section_key(section.name, "description"), section.description)
         if section.show_if:
             entry["show_if"] = section.show_if
-        entry["fields"] = _items(spec, [f for f in spec.fields if f.section == section.name])
+        entry["fields"] = _items(spec, [f for f in spec.fields if f.section == section.name], words)
         data["sections"].append(entry)
     return data
 
 
-def _items(spec: SurveySpec, fields: list[FieldSpec] | tuple[FieldSpec, ...]) -> list[dict[str, Any]]:
+def _items(spec: SurveySpec, fields: list[FieldSpec] | tuple[FieldSpec, ...], words: _Words) -> list[dict[str, Any]]:
     """Fields in order; the rows of a grid gathered back into it where its first row stood."""
     matrices = {m.name: m for m in spec.matrices}
     items: list[dict[str, Any]] = []
     for f in fields:
         if f.matrix is None:
-            items.append(_field(f))
+            items.append(_field(f, words))
         elif not items or items[-1].get("matrix") != f.matrix:
             m = matrices[f.matrix]
-            grid: dict[str, Any] = {"matrix": m.name, "label": m.label}
+            grid: dict[str, Any] = {"matrix": m.name, "label": words(matrix_key(m.name, "label"), m.label)}
             if m.help:
-                grid["help"] = m.help
+                grid["help"] = words(matrix_key(m.name, "help"), m.help)
             if m.show_if:
                 grid["show_if"] = m.show_if
             grid.update(classification=f.classification.value, required=f.required,
-                        choices=[c.as_json() for c in f.choices or ()], rows=[_row(f, f)])
+                        choices=_choices(f.matrix, f.choices or (), words, plain=False), rows=[_row(f, f, words)])
             items.append(grid)
         else:
-            items[-1]["rows"].append(_row(f, _Head(items[-1])))
+            items[-1]["rows"].append(_row(f, _Head(items[-1]), words))
     return items
+
+
+def _choices(owner: str, choices, words: _Words, *, plain: bool) -> list:
+    """Plain values where each is its own label in every language (`plain`: the list may be written so)."""
+    if plain and all(isinstance(c.value, str) and c.value == c.label and not words.has(choice_key(owner, c.value))
+                     for c in choices):
+        return [c.value for c in choices]
+    return [{"value": c.value, "label": words(choice_key(owner, c.value), c.label)} for c in choices]
 
 
 class _Head:
@@ -58,10 +89,10 @@ class _Head:
         self.classification, self.required = grid["classification"], grid["required"]
 
 
-def _row(f: FieldSpec, head: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {"name": f.name, "label": f.label}
+def _row(f: FieldSpec, head: Any, words: _Words) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": f.name, "label": words(field_key(f.name, "label"), f.label)}
     if f.help:
-        row["help"] = f.help
+        row["help"] = words(field_key(f.name, "help"), f.help)
     if f.classification != head.classification:
         row["classification"] = f.classification.value
     if f.required != head.required:
@@ -71,19 +102,18 @@ def _row(f: FieldSpec, head: Any) -> dict[str, Any]:
     return row
 
 
-def _field(f: FieldSpec) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": f.name, "label": f.label, "type": f.type.value}
+def _field(f: FieldSpec, words: _Words) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": f.name, "label": words(field_key(f.name, "label"), f.label), "type": f.type.value}
     if f.type.stores_answer:
         entry["classification"] = f.classification.value
     if f.help:
-        entry["help"] = f.help
+        entry["help"] = words(field_key(f.name, "help"), f.help)
     if f.required:
         entry["required"] = True
     if f.role:
         entry["role"] = f.role.value
     if f.choices:
-        plain = all(isinstance(c.value, str) and c.value == c.label for c in f.choices)
-        entry["choices"] = [c.value for c in f.choices] if plain else [c.as_json() for c in f.choices]
+        entry["choices"] = _choices(f.name, f.choices, words, plain=True)
     for key in ("min", "max", "show_if", "formula", "pattern"):
         if getattr(f, key) is not None:
             entry[key] = getattr(f, key)
@@ -106,4 +136,6 @@ def stored_spec(survey: Any) -> SurveySpec:
         sections=tuple(SectionSpec(s["name"], s["title"], s.get("description") or "", s.get("show_if"))
                        for s in layout.get("sections") or ()),
         matrices=tuple(MatrixSpec(m["name"], m["label"], m.get("help") or "", m.get("show_if"))
-                       for m in layout.get("matrices") or ()))
+                       for m in layout.get("matrices") or ()),
+        languages=tuple(survey.languages or ()),
+        translations={lang: dict(texts) for lang, texts in (survey.translations or {}).items()})

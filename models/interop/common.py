@@ -37,7 +37,7 @@ class Imported:
     defaulted_spi: list[str] = field(default_factory=list)
     #: Fields left out under --skip-unsupported, each with where it was and why.
     skipped: list[str] = field(default_factory=list)
-    #: Anything else the import did that its user should read (languages set aside, say).
+    #: Anything else the import did that its user should read (names changed, texts missing in a language…).
     notes: list[str] = field(default_factory=list)
 
 

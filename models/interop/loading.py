@@ -22,8 +22,9 @@ from .xlsform_out import write_xlsform
 OURS = (".yaml", ".yml", ".json")
 IMPORTERS: dict[str, Callable[..., Imported]] = {".csv": read_redcap, ".xlsx": read_xlsform}
 FORMATS = "YAML or JSON (.yaml, .yml, .json), a REDCap data dictionary (.csv) or an XLSForm (.xlsx)"
-#: The survey's own keys the command's options may give.
+#: The survey's own keys the command's options may give, and those of them that are texts respondents read.
 OPTIONS = ("slug", "title", "purpose", "purpose_description")
+TEXT_OPTIONS = ("title", "purpose_description")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ def load_any(path: str | Path, options: dict[str, str | None] | None = None,
         raise DefinitionError([Problem(path.name, f"is not a format surveys load reads: {FORMATS}")])
     given = {key: value for key, value in (options or {}).items() if key in OPTIONS and value is not None}
     if isinstance(data, dict):
+        languages = data.get("languages")
+        if isinstance(languages, list) and len(languages) > 1:  # an option gives one text, for every language
+            given.update({key: {language: given[key] for language in languages if isinstance(language, str)}
+                          for key in TEXT_OPTIONS if key in given})
         data.update(given)  # the options win over the file
     try:
         return Loaded(check_definition(data), imported)
@@ -78,14 +83,19 @@ def _hinted(problem: Problem, imported: Imported | None) -> Problem:
     return problem
 
 
-def export_definition(spec: SurveySpec, suffix: str) -> bytes:
-    """The survey as a definition file of the format its name asks for, classification included."""
+def export_definition(spec: SurveySpec, suffix: str, notes: list[str] | None = None) -> bytes:
+    """The survey as a definition file of the format its name asks for, classification included; what the
+    format could not keep is added to `notes`."""
     suffix = suffix.lower()
     if suffix in (".yaml", ".yml"):
         return yaml.safe_dump(definition_data(spec), sort_keys=False, allow_unicode=True, width=120).encode()
     if suffix == ".json":
         return (json.dumps(definition_data(spec), ensure_ascii=False, indent=2) + "\n").encode()
     if suffix == ".csv":
+        if len(spec.languages) > 1 and notes is not None:
+            # A data dictionary has one text per label; REDCap keeps translations apart (Multi-Language Management).
+            notes.append(f"a REDCap data dictionary holds one language: its texts are in {spec.languages[0]}, and "
+                         f"those in {', '.join(spec.languages[1:])} are left out")
         return write_redcap(spec).encode("utf-8")
     if suffix == ".xlsx":
         return write_xlsform(spec)

@@ -55,6 +55,12 @@ class Sheet:
     #: Keys in column order → the heading as written.
     headings: dict[str, str]
     rows: list[Row]
+    #: The row that names the columns.
+    heading_row: int = 1
+
+    def heading_at(self, key: str) -> str:
+        """Where a column's heading is: "survey sheet, row 1, column label::Español (es)"."""
+        return f"{self.name.lower()} sheet, row {self.heading_row}, column {self.headings.get(key, key)}"
 
 
 def key_of(heading: str, sheet: str) -> str:
@@ -108,12 +114,13 @@ def _sheet(sheet, problems: list[Problem]) -> Sheet:
     sheet.reset_dimensions()  # some tools write a wrong size into the file; read what is there
     headings: dict[str, str] = {}
     columns: list[str | None] = []
-    rows = []
+    rows, heading_row = [], 1
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         texts = [text_of(value) for value in values]
         if not any(texts):
             continue
         if not columns:  # the first row with anything in it names the columns
+            heading_row = number
             for text in texts:
                 key = key_of(text, name) if text else None
                 if key in headings:
@@ -128,4 +135,4 @@ def _sheet(sheet, problems: list[Problem]) -> Sheet:
                  if text and index < len(columns) and columns[index]}
         if cells:
             rows.append(Row(name, number, cells, headings))
-    return Sheet(sheet.title, headings, rows)
+    return Sheet(sheet.title, headings, rows, heading_row)

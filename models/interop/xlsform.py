@@ -13,7 +13,6 @@ from .xlsform_rows import Group, Item, build_tree, grid_rows
 from .xpath import Answer, parse_xpath
 
 WHOLE = re.compile(r"-?(0|[1-9][0-9]*)")
-LANGUAGE_CODE = re.compile(r"\(([^()]+)\)\s*$")
 KINDS = {"text": "text", "integer": "number", "number": "number", "range": "number", "date": "date", "time": "time",
          "datetime": "datetime", "choice": "choice", "multi_choice": "multi", "note": "note"}
 BOOLEAN_CODES = {"true": True, "false": False}
@@ -70,7 +69,7 @@ class _XLSForm(Layout):
         self.settings = settings.rows[0] if settings and settings.rows else None
 
     def read(self) -> Imported:
-        self.choose_language()
+        self.choose_languages()
         self.read_lists()
         tree = build_tree(self.sheets["survey"].rows, self.problems)
         self.name_all(tree, None)
@@ -84,33 +83,13 @@ class _XLSForm(Layout):
         data.lines["sections" if top else "fields"] = self.sheets["survey"].rows[0].at()
         if self.renamed:
             self.notes.append("names changed to lower case, with _ for - and .: " + ", ".join(self.renamed))
+        self.note_untranslated()
         for mark, rows in self.marks.items():
             self.notes.append(MARKS[mark].format(rows=_rows(rows)))
         if self.unused:
             self.notes.append("columns set aside: " + "; ".join(f"{heading} ({_rows(rows)})"
                                                                for heading, rows in self.unused.items()))
         return Imported(data, self.defaulted_spi, self.skipped, self.notes)
-
-    def choose_language(self) -> None:
-        """One language for now: settings' default_language, else the plain label column, else the first one."""
-        headings = [key for name in ("survey", "choices") if (sheet := self.sheets.get(name)) for key in sheet.headings]
-        languages = list(dict.fromkeys(key.partition("::")[2] for key in headings
-                                       if key.partition("::")[0] in ("label", "hint") and "::" in key))
-        default = self.settings.get("default_language") if self.settings else None
-        chosen = next((language for language in languages if _same_language(language, default)), None)
-        plain = any(key in ("label", "hint") for key in headings)
-        if chosen is None and languages and not plain:
-            chosen = languages[0]
-        # A cell empty in the chosen language takes the plain column's text, else another language's.
-        order = [chosen] if chosen else []
-        order += [None] + [language for language in languages if language != chosen]
-        self.label_keys = [f"label::{language}" if language else "label" for language in order]
-        self.hint_keys = [f"hint::{language}" if language else "hint" for language in order]
-        aside = [language for language in languages if language != chosen]
-        if aside:
-            used = chosen or (f"{default} (the label column)" if default else "the label column")
-            self.notes.append(f"labels are given in several languages: {used} is used, and {', '.join(aside)} "
-                              "set aside, since a survey here holds one language for now")
 
     def read_lists(self) -> None:
         sheet = self.sheets.get("choices")
@@ -121,8 +100,8 @@ class _XLSForm(Layout):
                 self.problem(f"list {list_name}" if list_name else "choices sheet", f"has a choice with no {missing}",
                              row.at(missing))
                 continue
-            label, key = self.text(row, self.label_keys)
-            self.lists.setdefault(list_name, []).append((row, name, label, key))
+            label, place = self.words(row, "label")
+            self.lists.setdefault(list_name, []).append((row, name, label, place))
         for list_name, entries in self.lists.items():
             # A list's values are numbers when every name is one (and the export gave none a value of its own).
             whole = all(WHOLE.fullmatch(name) and not row.get("choice_value") for row, name, *_ in entries)
@@ -187,26 +166,22 @@ class _XLSForm(Layout):
             self.notes.append(f"the settings sheet gives no form_id: the slug {slug!r} is made from the file name")
         elif slug != form_id:
             self.notes.append(f"form_id {form_id!r} became the slug {slug!r} (lower-case letters, digits, hyphens)")
-        title = row.get("form_title") if row else None
-        data["title"] = title or form_id or stem
-        data.lines["title"] = row.at("form_title") if title else data.lines["slug"]
-        if not title:
-            self.notes.append(f"the settings sheet gives no form_title: the title is {data['title']!r}")
+        data["title"], place = self.setting("form_title", form_id or stem)
+        data.lines["title"] = place or data.lines["slug"]
+        if place is None:
+            self.notes.append(f"the settings sheet gives no form_title: the title is {form_id or stem!r}")
+        if languages := self.language_list():
+            data["languages"], data.lines["languages"] = languages, languages.lines[0]
         # What our own export writes beside them, so a survey comes back as it left.
-        for key in ("description", "purpose_description", "min_age", "retention_days"):
+        for key in ("description", "purpose_description"):
+            text, place = self.setting(key)
+            if text:
+                data[key], data.lines[key] = text, place
+        for key in ("min_age", "retention_days"):
             if row and row.get(key):
                 value = row.get(key)
                 data[key], data.lines[key] = int(value) if WHOLE.fullmatch(value) else value, row.at(key)
         return data
-
-
-def _same_language(language: str, wanted: str | None) -> bool:
-    if not wanted:
-        return False
-    code = LANGUAGE_CODE.search(language)
-    wanted_code = LANGUAGE_CODE.search(wanted)
-    return language.casefold() == wanted.casefold() or \
-        (wanted_code.group(1) if wanted_code else wanted).casefold() == (code.group(1) if code else language).casefold()
 
 
 def _slug(text: str) -> str:

@@ -8,6 +8,7 @@ from ..definition.spec import ROW_KEYS, Problem
 from ..expressions import to_source
 from .common import Located, LocatedList
 from .constraints import read_constraint
+from .xlsform_languages import Languages
 from .xlsform_rows import Group, Item
 from .xpath import XPathError, number
 from .xpath_in import read_xpath
@@ -23,18 +24,12 @@ STRICTNESS = {"non_pii": 0, "pii": 1}  # anything else counts as spi
 PARAMETER = re.compile(r"([A-Za-z_]+)\s*=\s*([^\s;,]+)")
 
 
-class FieldRows:
-    """Expects the reader's state: problems, answers, names, lists, codes, label_keys, hint_keys, skip, and the
-    lists the notes are made of (defaulted_spi, skipped, marks, unused)."""
+class FieldRows(Languages):
+    """Expects the reader's state: problems, answers, names, lists, codes, languages, skip, and the lists the notes
+    are made of (defaulted_spi, skipped, marks, unused)."""
 
     def problem(self, where: str, message: str, place: str) -> None:
         self.problems.append(Problem(where, message, place))
-
-    def text(self, row, keys: list[str]) -> tuple[str | None, str | None]:
-        for key in keys:
-            if row.get(key):
-                return row.get(key), key
-        return None, None
 
     def logic(self, row, column: str, where: str, *, condition: bool) -> tuple | None:
         text = row.get(column)
@@ -93,14 +88,14 @@ class FieldRows:
         where = f"field {name}"
         put("name", name, row.at("name"))
         ftype = self.type_of(item, where, put)
-        label, key = self.text(row, self.label_keys)
+        label, place = self.words(row, "label")
         if label:
-            put("label", label, row.at(key))
-            if "${" in label:
+            put("label", label, place)
+            if any("${" in text for text in (label.values() if isinstance(label, dict) else [label])):
                 self.mark("piped", row)
-        hint, key = self.text(row, self.hint_keys)
+        hint, place = self.words(row, "hint")
         if hint:
-            put("help", hint, row.at(key))
+            put("help", hint, place)
         required = (row.get("required") or "").lower()
         if required in YES:
             put("required", True, row.at("required"))
@@ -193,8 +188,8 @@ class FieldRows:
             return None
         codes = self.codes[item.list_name]
         return LocatedList([Located({"value": codes[name], **({"label": label} if label else {})}, at=row.at(),
-                                    places={"value": row.at("name"), "label": row.at(key)})
-                            for row, name, label, key in self.lists[item.list_name]],
+                                    places={"value": row.at("name"), "label": place})
+                            for row, name, label, place in self.lists[item.list_name]],
                            [row.at() for row, *_ in self.lists[item.list_name]])
 
     def matrix(self, group: Group, rows: list[Item], inherited: list[tuple[tuple, str]]) -> Located | None:
@@ -206,10 +201,10 @@ class FieldRows:
         name = self.names.get(head.get("name") or "")
         values = {"matrix": name, "choices": fields[0]["choices"]}
         places = {"matrix": head.at("name"), "choices": fields[0].lines["choices"]}
-        for key, keys in (("label", self.label_keys), ("help", self.hint_keys)):
-            text, column = self.text(head, keys)
+        for key, kind in (("label", "label"), ("help", "hint")):
+            text, place = self.words(head, kind)
             if text:
-                values[key], places[key] = text, head.at(column)
+                values[key], places[key] = text, place
         own = self.logic(head, "relevant", f"group {name}", condition=True)
         if shown := self.combined(inherited + ([(own, head.at("relevant"))] if own else [])):
             values["show_if"], places["show_if"] = shown

@@ -67,10 +67,10 @@ class Layout(FieldRows):
         section = Located({"name": name, "fields": LocatedList(fields, [field.line for field in fields])},
                           at=row.at(), places={"name": row.at("name") if group else row.at(), "fields": row.at()})
         if group is not None:
-            for key, keys in (("title", self.label_keys), ("description", self.hint_keys)):
-                text, column = self.text(row, keys)
+            for key, kind in (("title", "label"), ("description", "hint")):
+                text, place = self.words(row, kind)
                 if text:
-                    section[key], section.lines[key] = text, row.at(column)
+                    section[key], section.lines[key] = text, place
             if own := self.logic(row, "relevant", f"group {name}", condition=True):
                 section["show_if"], section.lines["show_if"] = self.combined([(own, row.at("relevant"))])
             self.set_aside(row)

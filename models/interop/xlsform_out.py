@@ -10,9 +10,11 @@ from openpyxl import Workbook
 from ..definition.logic import KIND_OF_TYPE, kind_of_choices
 from ..definition.spec import DefinitionError, FieldSpec, Problem, SurveySpec
 from ..expressions import Kind, check, parse
+from ..translations import choice_key, field_key, matrix_key, section_key
 from ..vocabulary import Appearance, FieldType
 from .constraints import write_constraint
 from .xlsform import WHOLE
+from .xlsform_languages import heading_of
 from .xpath import Answer, XPathError
 from .xpath_out import write_xpath
 
@@ -34,7 +36,8 @@ def write_xlsform(spec: SurveySpec) -> bytes:
     if writer.problems:
         raise DefinitionError(writer.problems)
     book = Workbook()
-    sheets = [("survey", SURVEY, rows), ("choices", writer.choice_columns(), writer.choices),
+    survey_columns = [name for column in SURVEY for name in writer.columns(column)]
+    sheets = [("survey", survey_columns, rows), ("choices", writer.choice_columns(), writer.choices),
               ("settings", *writer.settings())]
     book.remove(book.active)
     for title, columns, entries in sheets:
@@ -54,6 +57,8 @@ def write_xlsform(spec: SurveySpec) -> bytes:
 class _Writer:
     def __init__(self, spec: SurveySpec):
         self.spec = spec
+        #: A survey in named languages has a label and a hint column for each, "label::Spanish (es)".
+        self.headings = [heading_of(language) for language in spec.languages]
         self.problems: list[Problem] = []
         self.choices: list[dict] = []
         self.lists: dict[str, str] = {}  # field or grid name → its list
@@ -61,7 +66,7 @@ class _Writer:
         if any(field.type is FieldType.BOOLEAN for field in spec.fields):
             taken = {f.name for f in spec.fields} | {m.name for m in spec.matrices}
             self.boolean_list = self.unique("true_false", taken)
-            self.choices += [{"list_name": self.boolean_list, "name": code, "label": label}
+            self.choices += [{"list_name": self.boolean_list, "name": code, **self.words("", label, "label")}
                              for code, label, _ in BOOLEAN]
 
     @staticmethod
@@ -89,7 +94,8 @@ class _Writer:
                 # choice_value keeps a value the name alone would not give back: one with spaces, or text of digits
                 # (a list of digits alone is read as numbers).
                 kept = code != str(choice.value) or isinstance(choice.value, str) and WHOLE.fullmatch(choice.value)
-                self.choices.append({"list_name": list_name, "name": code, "label": choice.label,
+                self.choices.append({"list_name": list_name, "name": code,
+                                     **self.words(choice_key(list_name, choice.value), choice.label, "label"),
                                      "choice_value": choice.value if kept else None})
         self.lists[field.name] = list_name
         return Answer(field.name, "choice" if field.type is FieldType.CHOICE else "multi", codes)
@@ -131,19 +137,40 @@ class _Writer:
                 if section is not None:
                     rows.append({"type": "end group"})
                 section = field.section
-                rows.append(self.group(sections[section].name, sections[section].title, sections[section].description,
-                                       sections[section].show_if, "field-list", "section"))
+                page = sections[section]
+                rows.append(self.group(page.name, self.words(section_key(page.name, "title"), page.title, "label")
+                                       | self.words(section_key(page.name, "description"), page.description, "hint"),
+                                       page.show_if, "field-list", "section"))
             if field.matrix and field.matrix != matrix:
                 matrix = field.matrix
                 grid = next(m for m in self.spec.matrices if m.name == matrix)
-                rows.append(self.group(grid.name, grid.label, grid.help, grid.show_if, "table-list", "matrix"))
+                rows.append(self.group(grid.name, self.words(matrix_key(grid.name, "label"), grid.label, "label")
+                                       | self.words(matrix_key(grid.name, "help"), grid.help, "hint"),
+                                       grid.show_if, "table-list", "matrix"))
             rows.append(self.field(field))
         rows += [{"type": "end group"}] * ((matrix is not None) + (section is not None))
         return rows
 
-    def group(self, name: str, label: str, hint: str, show_if: str | None, appearance: str, what: str) -> dict:
-        return {"type": "begin group", "name": name, "label": label, "hint": hint or None, "appearance": appearance,
+    def group(self, name: str, texts: dict, show_if: str | None, appearance: str, what: str) -> dict:
+        return {"type": "begin group", "name": name, **texts, "appearance": appearance,
                 "relevant": self.xpath(show_if, f"{what} {name}", "show_if", condition=True)}
+
+    def columns(self, kind: str) -> list[str]:
+        """A survey column's headings: label and hint once per language, when the survey names its languages."""
+        if kind not in ("label", "hint") or not self.headings:
+            return [kind]
+        return [f"{kind}::{heading}" for heading in self.headings]
+
+    def words(self, key: str, first: str, kind: str) -> dict:
+        """A text in its column, or in each language's: the first language's text where another has none of its own
+        (no text at all: no cell)."""
+        if not first:
+            return {}
+        if not self.headings:
+            return {kind: first}
+        texts = [first] + [self.spec.translations.get(language, {}).get(key) or first
+                           for language in self.spec.languages[1:]]
+        return {f"{kind}::{heading}": text for heading, text in zip(self.headings, texts, strict=True)}
 
     def field(self, field: FieldSpec) -> dict:
         where = f"field {field.name}"
@@ -159,7 +186,8 @@ class _Writer:
             self.problems.append(Problem(where, f"min and max cannot be written as a constraint: {exc.message}"))
         appearance = "minimal" if field.appearance is Appearance.DROPDOWN else \
             "multiline" if field.type is FieldType.TEXTAREA else None
-        return {"type": kind, "name": field.name, "label": field.label, "hint": field.help or None,
+        return {"type": kind, "name": field.name, **self.words(field_key(field.name, "label"), field.label, "label"),
+                **self.words(field_key(field.name, "help"), field.help, "hint"),
                 "required": "yes" if field.required else None, "constraint": constraint, "appearance": appearance,
                 "relevant": self.xpath(field.show_if, where, "show_if", condition=True),
                 "calculation": self.xpath(field.formula, where, "formula", condition=False),
@@ -168,7 +196,7 @@ class _Writer:
 
     def choice_columns(self) -> list[str]:
         extra = ["choice_value"] if any(entry.get("choice_value") is not None for entry in self.choices) else []
-        return ["list_name", "name", "label"] + extra
+        return ["list_name", "name", *self.columns("label")] + extra
 
     def settings(self) -> tuple[list[str], list[dict]]:
         """form_id and form_title, and beside them what our format has that XLSForm has not (its tools ignore it)."""
@@ -176,5 +204,12 @@ class _Writer:
         values = {"form_title": spec.title, "form_id": spec.slug, "description": spec.description or None,
                   "purpose_description": spec.purpose_description or None, "min_age": spec.min_age,
                   "retention_days": spec.retention_days}
+        if self.headings:
+            # form_title and the rest hold the first language, as XLSForm tools expect; ours beside them the others'.
+            values["default_language"] = self.headings[0]
+            for key, setting in (("title", "form_title"), ("description", "description"),
+                                 ("purpose_description", "purpose_description")):
+                for language, heading in zip(self.spec.languages[1:], self.headings[1:], strict=True):
+                    values[f"{setting}::{heading}"] = self.spec.translations.get(language, {}).get(key)
         columns = [key for key, value in values.items() if value is not None]
         return columns, [values]

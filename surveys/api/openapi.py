@@ -63,8 +63,11 @@ SCHEMAS: dict[str, Any] = {
             "at": {"type": "string", "format": "date-time"}, "recipient": {"type": "string"},
             "purpose": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}}}}}}},
     "SurveyList": {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": {
-        "type": "object", "required": ["slug", "title", "purpose", "fields"], "properties": {
+        "type": "object", "required": ["slug", "title", "purpose", "languages", "fields"], "properties": {
             "slug": {"type": "string"}, "title": {"type": "string"}, "purpose": {"type": "string"},
+            "languages": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                          "description": "The languages its texts are in, the first the one its titles and labels "
+                                         "here are given in."},
             "fields": {"type": "array", "items": {"type": "object", "required": ["name", "label", "type",
                                                                                   "classification"], "properties": {
                 "name": {"type": "string"}, "label": {"type": "string"},

@@ -5,6 +5,7 @@ from typing import Any, Callable
 from models.base import iso_utc
 from models.recipient import INTERNAL
 from models.choices import options
+from models.translations import languages_of
 from models.vocabulary import Classification, FieldType, RecipientKind
 
 from ..consent_receipts import SCHEMA_VERSION, ConsentReceipt
@@ -35,9 +36,9 @@ def submitted(s: Submitted) -> dict[str, Any]:
 
 
 def survey(s) -> dict[str, Any]:
-    """A survey as the listing describes it: its stored fields (notes hold no answers), with their coded
-    choices and, when the survey has sections, the section each is on."""
-    return {"slug": s.slug, "title": s.title, "purpose": s.purpose,
+    """A survey as the listing describes it: its languages, its stored fields (notes hold no answers), with their
+    coded choices and, when the survey has sections, the section each is on; texts in its first language."""
+    return {"slug": s.slug, "title": s.title, "purpose": s.purpose, "languages": list(languages_of(s)),
             "fields": [_field(f) for f in s.fields if f.type != FieldType.NOTE]}
 
 

@@ -18,7 +18,7 @@ surveys_group = AppGroup("surveys", help="Survey definitions.")
 @surveys_group.command("load")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--slug", help="The survey's slug, where the file has none or to override it.")
-@click.option("--title", help="Its title, likewise.")
+@click.option("--title", help="Its title, likewise (for a survey in several languages, the title in each).")
 @click.option("--purpose", help="The purpose of collection, likewise (a REDCap dictionary or XLSForm has none).")
 @click.option("--purpose-description", help="What the purpose means, in words respondents read.")
 @click.option("--skip-unsupported", is_flag=True,
@@ -59,9 +59,10 @@ def load_command(file: Path, slug, title, purpose, purpose_description, skip_uns
 def export_definition_command(slug: str, file: Path):
     """Write a survey's definition out, classification included: .yaml, .json, .csv (REDCap data dictionary)
     or .xlsx (XLSForm)."""
+    notes: list[str] = []
     try:
         survey = catalogue.get_survey(db.session(), slug)
-        content = export_definition(stored_spec(survey), file.suffix)
+        content = export_definition(stored_spec(survey), file.suffix, notes)
     except errors.NotFound as exc:
         fail(exc.message)
     except DefinitionError as exc:
@@ -70,4 +71,6 @@ def export_definition_command(slug: str, file: Path):
         file.write_bytes(content)
     except OSError as exc:
         fail(f"{file}: cannot be written: {exc.strerror or exc}")
+    for line in notes:
+        click.echo(f"note: {line}")
     click.echo(f"wrote {file}")

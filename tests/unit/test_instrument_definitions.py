@@ -178,6 +178,13 @@ def test_every_problem_is_reported_at_once():
     assert len(problems) >= 2 and any("pattern" in p for p in problems)
 
 
+def test_a_score_that_reads_the_rows_of_a_grid_with_a_problem_gets_the_grids_problem_not_a_crash():
+    assert problems_of(body(
+        "  - {matrix: m, label: L, help: 5, classification: spi, choices: [a], rows: [{name: r1, label: R}]}\n"
+        "  - {name: total, type: calculated, classification: spi, formula: 'count(r1)'}\n")) == [
+        "fields[0] (m).help (line 5): must be non-empty text"]
+
+
 class Stored:
     def __init__(self, name, type, classification, choices=None, formula=None, matrix=None):
         self.name, self.type, self.classification = name, type, classification

@@ -23,6 +23,7 @@ from models.interop.xpath import Answer, XPathError
 from models.interop.xpath_in import read_xpath
 from models.interop.xpath_out import write_xpath
 from models.vocabulary import Appearance, Classification, FieldType
+from tests.unit.test_languages_definition import SPEC_EXAMPLE as SPEC_IN_TWO_LANGUAGES
 
 DEMO = Path(__file__).parents[2] / "surveys" / "demo_survey.yaml"
 HEAD = ["type", "name", "label", "hint", "required", "relevant", "constraint", "calculation", "appearance",
@@ -415,29 +416,87 @@ def test_a_score_less_protected_than_its_inputs_points_at_its_class():
     assert found[0].startswith("fields[1] (s).classification (survey sheet, row 3, column classification): is non_pii")
 
 
-LANGUAGES = [HEAD[:3] + ["label::Español (es)", "hint::English (en)", "hint::Español (es)"]]
+BILINGUAL = ["type", "name", "label::English (en)", "label::Español (es)", "hint::English (en)", "hint::Español (es)"]
 
 
-@pytest.mark.parametrize("head, default, label, hint, used", [
-    (["type", "name", "label::English (en)", "label::Español (es)", "hint::English (en)", "hint::Español (es)"],
-     "Español (es)", "Edad", "Años", "Español (es)"),
-    (["type", "name", "label::English (en)", "label::Español (es)", "hint::English (en)", "hint::Español (es)"],
-     "es", "Edad", "Años", "Español (es)"),
-    (["type", "name", "label::English (en)", "label::Español (es)", "hint::English (en)", "hint::Español (es)"],
-     None, "Age", "Years", "English (en)"),
-    (["type", "name", "label", "label::es", "hint", "hint::es"], "English", "Age", "Years", "English (the label"),
-    (["type", "name", "label::en", "label::es", "hint::en", "hint::es"], "fr", "Age", "Years", "en is used"),
+@pytest.mark.parametrize("head, default, languages", [
+    (BILINGUAL, "Español (es)", ("es", "en")),
+    (BILINGUAL, "es", ("es", "en")),
+    (BILINGUAL, None, ("en", "es")),
+    (["type", "name", "label", "label::es", "hint", "hint::es"], "English", ("en", "es")),
+    (["type", "name", "label::en", "label::es", "hint::en", "hint::es"], "fr", ("en", "es")),
+    (["type", "name", "label::English", "label::Spanish", "hint::English", "hint::Spanish"], None, ("en", "es")),
 ])
-def test_one_language_is_used_and_the_others_are_noted(head, default, label, hint, used):
+def test_label_and_hint_columns_become_the_surveys_languages_the_default_first(head, default, languages):
     choices = [["list_name", "name", head[2], head[3]], ["yn", "yes", "Yes", "Sí"]]
     settings_rows = [["form_id", "default_language"], ["f", default]] if default else [["form_id"], ["f"]]
     raw = workbook([head, ["integer", "age", "Age", "Edad", "Years", "Años"], ["select_one yn", "ok", "OK?", "¿OK?"]],
                    choices, settings_rows)
     result = read_xlsform(raw, "f.xlsx")
     spec = spec_of(result)
-    assert (spec.fields[0].label, spec.fields[0].help) == (label, hint)
-    assert spec.fields[1].choices[0].label == ("Sí" if label == "Edad" else "Yes")
-    assert any(note.startswith("labels are given in several languages") and used in note for note in result.notes)
+    texts = {"en": ("Age", "Years", "Yes", "OK?"), "es": ("Edad", "Años", "Sí", "¿OK?")}
+    first, other = languages
+    assert spec.languages == languages
+    assert (spec.fields[0].label, spec.fields[0].help, spec.fields[1].choices[0].label, spec.fields[1].label) == \
+        texts[first]
+    keys = ["field.age.label", "field.age.help", "choice.ok.yes", "field.ok.label"]
+    assert spec.translations == {other: dict(zip(keys, texts[other], strict=True))}
+    assert not any("set aside" in note for note in result.notes)
+    assert any(note == "default_language 'fr' has no labels, so English (en) is the first language"
+               for note in result.notes) is (default == "fr")
+
+
+def test_the_label_column_without_a_named_language_is_taken_to_be_english_and_noted():
+    raw = workbook([["type", "name", "label", "label::Français (fr)"], ["integer", "a", "Age", "Âge"]], None)
+    result = read_xlsform(raw, "f.xlsx")
+    spec = spec_of(result)
+    assert (spec.languages, spec.fields[0].label, spec.translations) == (("en", "fr"), "Age",
+                                                                        {"fr": {"field.a.label": "Âge"}})
+    assert "the label column names no language, so it is taken to be English (en); settings' default_language says " \
+           "which it is" in result.notes
+
+
+def test_one_language_column_gives_a_survey_in_that_language():
+    raw = workbook([["type", "name", "label::العربية (ar)"], ["integer", "a", "العمر"]], None,
+                   [["form_id", "form_title"], ["f", "استطلاع"]])
+    spec = spec_of(read_xlsform(raw, "f.xlsx"))
+    assert (spec.languages, spec.title, spec.fields[0].label, spec.translations) == (("ar",), "استطلاع", "العمر", {})
+
+
+def test_a_language_heading_or_default_language_that_cannot_be_told_is_a_located_problem():
+    raw = workbook([["type", "name", "label::English (en)", "label::Klingon", "hint::tlh (Klingon!)"],
+                    ["integer", "a", "Age", "nIteb", ""]], None, [["form_id", "default_language"], ["f", "Elvish"]])
+    assert problems(raw=raw) == [
+        "survey sheet (survey sheet, row 1, column label::Klingon): names a language this import cannot tell: write "
+        "it as Name (code), like Español (es)",
+        "survey sheet (survey sheet, row 1, column hint::tlh (Klingon!)): names a language this import cannot tell: "
+        "write it as Name (code), like Español (es)",
+        "settings (settings sheet, row 2, column default_language): default_language 'Elvish' names a language this "
+        "import cannot tell: write it as Name (code), like Español (es)"]
+
+
+def test_a_text_missing_in_a_language_shows_the_first_languages_and_is_noted():
+    raw = workbook([BILINGUAL, ["integer", "a", "Age", "", "", "Años"], ["integer", "b", "", "Peso", "", ""]],
+                   [["list_name", "name", "label::English (en)", "label::Español (es)"]])
+    result = read_xlsform(raw, "f.xlsx")
+    spec = spec_of(result)
+    assert [f.label for f in spec.fields] == ["Age", "Peso"] and spec.fields[0].help == "Años"
+    assert spec.translations == {"es": {}}  # what shows the same text in both is no translation
+    assert "texts with nothing in Spanish (es) show the English (en) text there (survey sheet, row 2)" in result.notes
+    assert "texts with nothing in English (en) show the Spanish (es) text there (survey sheet, rows 2, 3)" in \
+        result.notes
+
+
+def test_settings_texts_are_in_every_language():
+    raw = workbook([BILINGUAL, ["integer", "a", "Age", "Edad", "", ""]], None,
+                   [["form_id", "form_title", "form_title::Español (es)", "description"],
+                    ["f", "Wellbeing", "Bienestar", "Same in both"]])
+    spec = spec_of(read_xlsform(raw, "f.xlsx"))
+    assert (spec.title, spec.description) == ("Wellbeing", "Same in both")
+    assert spec.translations["es"] == {"title": "Bienestar", "field.a.label": "Edad"}
+    untitled = spec_of(read_xlsform(workbook([BILINGUAL, ["integer", "a", "Age", "Edad", "", ""]], None,
+                                             [["form_id"], ["f"]]), "f.xlsx"))
+    assert untitled.title == "f" and "title" not in untitled.translations["es"]
 
 
 def test_a_cell_empty_in_the_language_used_takes_another_languages_text():
@@ -648,6 +707,32 @@ def test_the_export_is_an_xlsform_with_its_three_sheets():
     assert dict(zip(settings_rows[0], settings_rows[1], strict=True))["form_id"] == "wellbeing-demo"
     phq = [line for line in survey if line[1] == "phq"][0]
     assert phq[0] == "begin group" and "table-list" in phq
+
+
+def test_a_survey_in_two_languages_comes_back_unchanged_with_a_column_per_language():
+    spec = parse_definition(SPEC_IN_TWO_LANGUAGES)
+    assert round_trip(spec) == spec
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsform(spec)))
+    survey = list(book["survey"].iter_rows(values_only=True))
+    assert survey[0][:6] == ("type", "name", "label::English (en)", "label::Spanish (es)", "hint::English (en)",
+                             "hint::Spanish (es)")
+    assert survey[1][:4] == ("begin group", "about_you", "About you", "Sobre usted")
+    assert list(book["choices"].iter_rows(values_only=True))[0][:4] == ("list_name", "name", "label::English (en)",
+                                                                         "label::Spanish (es)")
+    settings_rows = list(book["settings"].iter_rows(values_only=True))
+    settings_of = dict(zip(settings_rows[0], settings_rows[1], strict=True))
+    assert (settings_of["default_language"], settings_of["form_title::Spanish (es)"]) == ("English (en)",
+                                                                                           "Encuesta de bienestar")
+
+
+def test_a_survey_in_arabic_first_comes_back_unchanged():
+    spec = parse_definition("slug: s\nlanguages: [ar, en]\ntitle: {ar: استطلاع, en: Survey}\npurpose: p\nfields:\n"
+                            "  - {name: q, type: choice, classification: pii, label: {ar: 'ما عمرك؟', en: 'Age?'},\n"
+                            "     choices: [{value: 1, label: {ar: واحد, en: One}}, {value: 2}]}\n"
+                            "  - {name: ok, type: boolean, classification: pii, label: {ar: موافق, en: OK}}\n")
+    assert round_trip(spec) == spec
+    header = next(openpyxl.load_workbook(io.BytesIO(write_xlsform(spec)))["survey"].iter_rows(values_only=True))
+    assert header[2:4] == ("label::Arabic (ar)", "label::English (en)")
 
 
 def test_a_label_that_looks_like_a_formula_stays_text():
