@@ -12,7 +12,9 @@ def N_(text: str) -> str:
 
 class Message(str):
     """A message as English text (what str(), comparisons and JSON see), with its gettext template and the
-    parameters that fill it. `Message` is an extraction keyword, so its first argument must be a literal."""
+    parameters that fill it. `Message` is an extraction keyword: its first argument is a literal, or a template
+    marked with N_. A template is a whole sentence (one per kind of answer, not "Enter %(what)s"), so that each
+    language can word it its own way; its parameters are values, never words to translate."""
     template: str
     params: dict[str, Any]
 

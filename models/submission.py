@@ -84,22 +84,19 @@ def is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-#: Each kind of bounded answer's messages, whole sentences so that each language can word them its own way.
-_AT_LEAST = {"number": N_("Enter a number of at least %(min)s."), "date": N_("Enter a date of at least %(min)s."),
-             "time": N_("Enter a time of at least %(min)s."),
-             "datetime": N_("Enter a date and time of at least %(min)s.")}
-_AT_MOST = {"number": N_("Enter a number of at most %(max)s."), "date": N_("Enter a date of at most %(max)s."),
-            "time": N_("Enter a time of at most %(max)s."),
-            "datetime": N_("Enter a date and time of at most %(max)s.")}
+_FLOOR = {"number": N_("Enter a number of at least %(min)s."), "date": N_("Enter a date of at least %(min)s."),
+          "time": N_("Enter a time of at least %(min)s."), "datetime": N_("Enter a date and time of at least %(min)s.")}
+_CEILING = {"number": N_("Enter a number of at most %(max)s."), "date": N_("Enter a date of at most %(max)s."),
+            "time": N_("Enter a time of at most %(max)s."), "datetime": N_("Enter a date and time of at most %(max)s.")}
 _BETWEEN = {"number": N_("Enter a number between %(low)s and %(high)s."),
             "whole": N_("Enter a whole number between %(low)s and %(high)s.")}
 
 
 def _in_range(field: FieldLike, value: Any, kind: str) -> None:
     if field.min is not None and value < field.min:
-        raise AnswerError(Message(_AT_LEAST[kind], min=field.min))
+        raise AnswerError(Message(_FLOOR[kind], min=field.min))
     if field.max is not None and value > field.max:
-        raise AnswerError(Message(_AT_MOST[kind], max=field.max))
+        raise AnswerError(Message(_CEILING[kind], max=field.max))
 
 
 def _safe(field: FieldLike, value: int, kind: str) -> None:
@@ -186,15 +183,14 @@ def _text(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
     return value
 
 
-_MOMENT_FORMS = {FieldType.DATE: ("date", N_("Enter a real date as YYYY-MM-DD.")),
-                 FieldType.TIME: ("time", N_("Enter a time as HH:MM, from 00:00 to 23:59.")),
-                 FieldType.DATETIME: ("datetime", N_("Enter a real date and time with its time zone, "
-                                                     "like 2026-11-23T14:30:00+01:00."))}
+_WRITTEN = {FieldType.DATE: N_("Enter a real date as YYYY-MM-DD."),
+            FieldType.TIME: N_("Enter a time as HH:MM, from 00:00 to 23:59."),
+            FieldType.DATETIME: N_("Enter a real date and time with its time zone, like 2026-11-23T14:30:00+01:00.")}
 
 
 def _moment(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
     """Dates, times and instants are stored as text that sorts in time order: YYYY-MM-DD, HH:MM, …Z."""
-    kind, form = _MOMENT_FORMS[ftype]
+    form = _WRITTEN[ftype]
     if not isinstance(value, str):
         raise AnswerError(Message(form))
     if not value.strip():
@@ -208,7 +204,7 @@ def _moment(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
         moment = time_text(value) if ftype is FieldType.TIME else utc_text(value)
     if moment is None:
         raise AnswerError(Message(form))
-    _in_range(field, moment, kind)
+    _in_range(field, moment, ftype.value)
     return moment
 
 

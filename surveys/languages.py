@@ -125,10 +125,7 @@ def language_name(code: str) -> str:
 
 def translated(text):
     """A message from models/ or a use case in the reader's language; any other text as it is."""
-    if not isinstance(text, Message):
-        return text
-    params = {key: translated(value) for key, value in text.params.items()}
-    return gettext(text.template, **params)
+    return gettext(text.template, **text.params) if isinstance(text, Message) else text
 
 
 def when(moment: datetime) -> str:

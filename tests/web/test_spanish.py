@@ -23,7 +23,8 @@ def spanish_client(client):
 
 def test_the_consent_step_says_in_spanish_exactly_what_the_english_says(client):
     html = text(spanish_client(client).get(f"/s/{DEMO}"))
-    assert '<html lang="es" dir="ltr">' in html and "<title>Patient wellbeing survey (demo): antes de empezar</title>" in html
+    assert '<html lang="es" dir="ltr">' in html
+    assert "<title>Patient wellbeing survey (demo): antes de empezar</title>" in html
     for sentence in ["La participación es <strong>voluntaria</strong>.",
                      "no se guarda nada hasta que usted envíe sus respuestas",
                      "Quiero participar en esta encuesta", "Tengo 18 años de edad o más",
@@ -78,8 +79,8 @@ def test_a_respondent_answers_in_spanish_from_consent_to_withdrawal(app, client,
     assert "Página 2 de 3" in second and "Esta pregunta necesita una respuesta." in second
     assert "<strong>Sensible.</strong> Se guarda cifrada." in second
     third = text(answer(client, q_full_name="Ana López", q_wellbeing="good", q_visits="muchas"))
-    assert "Página 3 de 3" in third and "Escriba un número entero." in third and ">Enviar mis respuestas</button>" in third
-    assert ">Atrás</button>" in third
+    assert "Página 3 de 3" in third and "Escriba un número entero." in third
+    assert ">Enviar mis respuestas</button>" in third and ">Atrás</button>" in third
 
     # The receipt.
     done = answer(client, q_full_name="Ana López", q_wellbeing="good", q_visits="2", q_conditions="asma")
