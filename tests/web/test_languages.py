@@ -190,3 +190,15 @@ def test_answer_pages_translate_the_models_messages(client):
     html = answer(client, q_email="ana@", q_birth_date="1800-01-01").get_data(as_text=True)
     assert "Escriba una dirección de correo electrónico como nombre@example.org." in html
     assert "Escriba una fecha igual o posterior a 1900-01-01." in html
+
+
+def test_switching_language_while_correcting_keeps_what_was_typed_and_saves_nothing(client, submit):
+    receipt = submit(DEMO, {"wellbeing": "good", "full_name": "Ana"}).get_json()["receipt"]
+    sign_in(client, receipt)
+    page = client.get("/me/answers")
+    assert 'form="answers" name="action" value="stay"' in page.get_data(as_text=True)
+    switched = client.post("/me/answers?lang=es", data={"csrf_token": csrf_token(page.data), "action": "stay",
+                                                        "q_full_name": "Ana María", "q_wellbeing": "poor"})
+    html = switched.get_data(as_text=True)
+    assert switched.status_code == 200 and "Corrija sus respuestas" in html and 'value="Ana María"' in html
+    assert client.get("/api/v1/me", headers={"X-Receipt": receipt}).get_json()["answers"]["full_name"] == "Ana"
