@@ -2,7 +2,8 @@
 from flask import Flask
 
 from models.crypto import KeyRingError
-from surveys import api, benchmark, cli, db, http_errors, inputs, keys, ratelimit, researcher, respond, security, signin
+from surveys import (api, benchmark, cli, db, http_errors, inputs, keys, languages, ratelimit, researcher, respond,
+                     security, signin)
 from surveys.config import ConfigurationError, instance_path, load_config, refuse_to_start, require_secrets
 
 
@@ -17,6 +18,7 @@ def create_app(test_config: dict | None = None, *, bootstrap: bool = False) -> F
     db.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
+    languages.init_app(app)
     signin.init_app(app)
     ratelimit.init_app(app)
     app.register_blueprint(respond.bp)

@@ -8,13 +8,15 @@ from datetime import date
 from typing import Any, Collection, Iterable, Mapping
 
 from .instrument import Instrument
+from .messages import Message
 from .submission import REQUIRED, AnswerError, age_on, clean_value, parse_text
 from .vocabulary import Classification, FieldType, Role
 
-NO_SUCH_QUESTION = "This survey has no such question."
-NOT_ASKED = "This question is not asked with the answers given (its condition is false), so it takes no answer."
-COMPUTED = "This value is computed by the survey; send no value for it."
-SHOWS_TEXT = "This is text shown to the respondent; it takes no answer."
+NO_SUCH_QUESTION = Message("This survey has no such question.")
+NOT_ASKED = Message("This question is not asked with the answers given (its condition is false), so it takes no "
+                    "answer.")
+COMPUTED = Message("This value is computed by the survey; send no value for it.")
+SHOWS_TEXT = Message("This is text shown to the respondent; it takes no answer.")
 
 
 @dataclass
@@ -34,7 +36,7 @@ def settle(instrument: Instrument, given: Any, *, today: date, from_text: bool =
     form sends none, since it discards them). `check`: the questions this step answers (a form page);
     the others in `given` are taken as already checked, and `required` is asked of these only."""
     if not isinstance(given, Mapping):
-        return Settled({}, {"answers": ["Send the answers as an object keyed by field name."]})
+        return Settled({}, {"answers": [Message("Send the answers as an object keyed by field name.")]})
     errors: dict[str, list[str]] = {}
     for name in given:
         f = instrument.by_name.get(name)
@@ -52,7 +54,7 @@ def settle(instrument: Instrument, given: Any, *, today: date, from_text: bool =
         try:
             clean[f.name] = clean_value(f, parse_text(f, raw) if from_text else raw)
         except AnswerError as exc:
-            errors[f.name] = [str(exc)]
+            errors[f.name] = [exc.args[0]]  # the Message itself, for the page to translate
             clean[f.name] = None
     resolved = instrument.resolve(clean, today)
     answers, discarded = {}, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .messages import Message
 from .vocabulary import CONSENT_CHOICES
 
 
@@ -28,32 +29,32 @@ def check_consent(raw: Any, gpc: bool = False) -> tuple[Consent | None, dict[str
     Control signal is an opt-out of third-party disclosure that the body cannot override
     (11 CCR §7025(c)): only a later, explicit choice on the respondent's own record lifts it."""
     if not isinstance(raw, Mapping):
-        return None, {"consent": ["Send consent as an object with participate and age_confirmed."]}
-    errors = {str(key): ["Unknown consent choice."] for key in raw if key not in CONSENT_KEYS}
+        return None, {"consent": [Message("Send consent as an object with participate and age_confirmed.")]}
+    errors = {str(key): [Message("Unknown consent choice.")] for key in raw if key not in CONSENT_KEYS}
     values = {}
     defaults = {"participate": False, "age_confirmed": False, **CONSENT_CHOICES}
     for key in CONSENT_KEYS:
         value = raw.get(key, defaults[key])
         if not isinstance(value, bool):
-            errors[key] = ["Must be true or false."]
+            errors[key] = [Message("Must be true or false.")]
         values[key] = value is True
     if gpc:
         values["opt_out_third_party"] = True
     if not errors and not values["participate"]:
-        errors["participate"] = ["Taking part is voluntary; tick 'participate' to submit answers."]
+        errors["participate"] = [Message("Taking part is voluntary; tick 'participate' to submit answers.")]
     return (None if errors else Consent(**values)), errors
 
 
 def check_consent_change(raw: Any) -> tuple[dict[str, bool], dict[str, list[str]]]:
     """A change of consent after submission: only the three choices may change."""
     if not isinstance(raw, Mapping):
-        return {}, {"consent": ["Send consent as an object of choices."]}
+        return {}, {"consent": [Message("Send consent as an object of choices.")]}
     errors, changes = {}, {}
     for key, value in raw.items():
         if key not in CONSENT_CHOICES:
-            errors[str(key)] = [f"Only {', '.join(CONSENT_CHOICES)} can change."]
+            errors[str(key)] = [Message("Only %(choices)s can change.", choices=", ".join(CONSENT_CHOICES))]
         elif not isinstance(value, bool):
-            errors[key] = ["Must be true or false."]
+            errors[key] = [Message("Must be true or false.")]
         else:
             changes[key] = value
     return changes, errors

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import re2
 
 from .choices import from_form_text, options, value_index
+from .messages import N_, Message
 from .text import MESSAGES, text_problem
 from .vocabulary import FieldType
 
@@ -21,7 +22,7 @@ TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 #: The largest whole number a double holds exactly: integers within it read the same in JSON,
 #: JavaScript, SPSS and Stata, and sums of them cannot overflow a float.
 SAFE_INTEGER = 2**53 - 1
-REQUIRED = "This question needs an answer."
+REQUIRED = Message("This question needs an answer.")
 
 
 class FieldLike(Protocol):
@@ -83,29 +84,37 @@ def is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _in_range(field: FieldLike, value: Any, shown: str) -> None:
+_FLOOR = {"number": N_("Enter a number of at least %(min)s."), "date": N_("Enter a date of at least %(min)s."),
+          "time": N_("Enter a time of at least %(min)s."), "datetime": N_("Enter a date and time of at least %(min)s.")}
+_CEILING = {"number": N_("Enter a number of at most %(max)s."), "date": N_("Enter a date of at most %(max)s."),
+            "time": N_("Enter a time of at most %(max)s."), "datetime": N_("Enter a date and time of at most %(max)s.")}
+_BETWEEN = {"number": N_("Enter a number between %(low)s and %(high)s."),
+            "whole": N_("Enter a whole number between %(low)s and %(high)s.")}
+
+
+def _in_range(field: FieldLike, value: Any, kind: str) -> None:
     if field.min is not None and value < field.min:
-        raise AnswerError(f"Enter {shown} of at least {field.min}.")
+        raise AnswerError(Message(_FLOOR[kind], min=field.min))
     if field.max is not None and value > field.max:
-        raise AnswerError(f"Enter {shown} of at most {field.max}.")
+        raise AnswerError(Message(_CEILING[kind], max=field.max))
 
 
-def _safe(field: FieldLike, value: int, shown: str) -> None:
+def _safe(field: FieldLike, value: int, kind: str) -> None:
     """Refuse a whole number past ±SAFE_INTEGER, naming the range this field really accepts."""
     if -SAFE_INTEGER <= value <= SAFE_INTEGER:
         return
     low = -SAFE_INTEGER if field.min is None else max(field.min, -SAFE_INTEGER)
     high = SAFE_INTEGER if field.max is None else min(field.max, SAFE_INTEGER)
-    raise AnswerError(f"Enter {shown} between {low} and {high}.")
+    raise AnswerError(Message(_BETWEEN[kind], low=low, high=high))
 
 
-def _whole(field: FieldLike, text: str, shown: str) -> int:
+def _whole(field: FieldLike, text: str, kind: str) -> int:
     """Digits (WHOLE) → int. Past the bound's own length the text is refused unread: int() raises
     past 4300 digits, and costs quadratic time well before."""
     negative = text.startswith("-")
     digits = text.lstrip("+-").lstrip("0") or "0"
     if len(digits) > len(str(SAFE_INTEGER)):
-        _safe(field, -SAFE_INTEGER - 1 if negative else SAFE_INTEGER + 1, shown)
+        _safe(field, -SAFE_INTEGER - 1 if negative else SAFE_INTEGER + 1, kind)
     return -int(digits) if negative else int(digits)
 
 
@@ -118,18 +127,18 @@ def clean_value(field: FieldLike, value: Any) -> Any:
         return _text(field, ftype, value)
     if ftype is FieldType.INTEGER:
         if not is_whole(value):
-            raise AnswerError("Enter a whole number.")
-        _in_range(field, value, "a number")
-        _safe(field, value, "a whole number")
+            raise AnswerError(Message("Enter a whole number."))
+        _in_range(field, value, "number")
+        _safe(field, value, "whole")
         return value
     if ftype is FieldType.NUMBER:
         # json.loads gives NaN, Infinity and 1e400 as non-finite floats; whole numbers keep their
         # own bound, since a float past 2**53 is understood to be approximate and an int is not.
         if not (is_whole(value) or isinstance(value, float) and math.isfinite(value)):
-            raise AnswerError("Enter a number.")
-        _in_range(field, value, "a number")
+            raise AnswerError(Message("Enter a number."))
+        _in_range(field, value, "number")
         if is_whole(value):
-            _safe(field, value, "a number")
+            _safe(field, value, "number")
         return value
     if ftype in (FieldType.DATE, FieldType.TIME, FieldType.DATETIME):
         return _moment(field, ftype, value)
@@ -138,53 +147,52 @@ def clean_value(field: FieldLike, value: Any) -> Any:
             return None
         choices = options(field)
         if value_index(choices, value) is None:
-            raise AnswerError("Choose one of the options given: " + _listed(choices) + ".")
+            raise AnswerError(Message("Choose one of the options given: %(options)s.", options=_listed(choices)))
         return value
     if ftype is FieldType.MULTI_CHOICE:
         choices = options(field)
         if not isinstance(value, list):
-            raise AnswerError("Choose from the options given, as a list.")
+            raise AnswerError(Message("Choose from the options given, as a list."))
         picked = [value_index(choices, item) for item in value]
         if None in picked:
-            raise AnswerError("Choose only from the options given: " + _listed(choices) + ".")
+            raise AnswerError(Message("Choose only from the options given: %(options)s.", options=_listed(choices)))
         if len(set(picked)) != len(picked):
-            raise AnswerError("Choose each option at most once.")
+            raise AnswerError(Message("Choose each option at most once."))
         return [choices[index].value for index in sorted(picked)] or None
     if ftype is FieldType.BOOLEAN:
         if not isinstance(value, bool):
-            raise AnswerError("Answer yes or no.")
+            raise AnswerError(Message("Answer yes or no."))
         return value
-    raise AnswerError("This question takes no answer.")  # notes and calculated fields: models.answering
+    raise AnswerError(Message("This question takes no answer."))  # notes and calculated fields: models.answering
 
 
 def _text(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
     if not isinstance(value, str):
-        raise AnswerError("Enter text.")
+        raise AnswerError(Message("Enter text."))
     if problem := text_problem(value):
         raise AnswerError(MESSAGES[problem])
     value = value.strip()
     if not value:
         return None
     if len(value) > MAX_LENGTH[ftype]:
-        raise AnswerError(f"Use at most {MAX_LENGTH[ftype]} characters.")
+        raise AnswerError(Message("Use at most %(count)s characters.", count=MAX_LENGTH[ftype]))
     if ftype is FieldType.EMAIL and not EMAIL.match(value):
-        raise AnswerError("Enter an email address like name@example.org.")
+        raise AnswerError(Message("Enter an email address like name@example.org."))
     if getattr(field, "pattern", None) and not compiled_pattern(field.pattern).fullmatch(value):
-        raise AnswerError("Enter an answer in the form this question asks for.")
+        raise AnswerError(Message("Enter an answer in the form this question asks for."))
     return value
 
 
-_MOMENT_FORMS = {FieldType.DATE: ("a date", "a real date as YYYY-MM-DD"),
-                 FieldType.TIME: ("a time", "a time as HH:MM, from 00:00 to 23:59"),
-                 FieldType.DATETIME: ("a date and time",
-                                      "a real date and time with its time zone, like 2026-11-23T14:30:00+01:00")}
+_WRITTEN = {FieldType.DATE: N_("Enter a real date as YYYY-MM-DD."),
+            FieldType.TIME: N_("Enter a time as HH:MM, from 00:00 to 23:59."),
+            FieldType.DATETIME: N_("Enter a real date and time with its time zone, like 2026-11-23T14:30:00+01:00.")}
 
 
 def _moment(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
     """Dates, times and instants are stored as text that sorts in time order: YYYY-MM-DD, HH:MM, …Z."""
-    shown, form = _MOMENT_FORMS[ftype]
+    form = _WRITTEN[ftype]
     if not isinstance(value, str):
-        raise AnswerError(f"Enter {form}.")
+        raise AnswerError(Message(form))
     if not value.strip():
         return None
     if ftype is FieldType.DATE:
@@ -195,8 +203,8 @@ def _moment(field: FieldLike, ftype: FieldType, value: Any) -> str | None:
     else:
         moment = time_text(value) if ftype is FieldType.TIME else utc_text(value)
     if moment is None:
-        raise AnswerError(f"Enter {form}.")
-    _in_range(field, moment, shown)
+        raise AnswerError(Message(form))
+    _in_range(field, moment, ftype.value)
     return moment
 
 
@@ -218,21 +226,21 @@ def parse_text(field: FieldLike, raw: Any) -> Any:
         return from_form_text(options(field), text)
     if ftype is FieldType.INTEGER:
         if not WHOLE.match(text):
-            raise AnswerError("Enter a whole number.")
-        return _whole(field, text, "a whole number")
+            raise AnswerError(Message("Enter a whole number."))
+        return _whole(field, text, "whole")
     if ftype is FieldType.NUMBER:
         if WHOLE.match(text):
-            return _whole(field, text, "a number")
+            return _whole(field, text, "number")
         try:
             number = float(text)
         except ValueError:
-            raise AnswerError("Enter a number.") from None
+            raise AnswerError(Message("Enter a number.")) from None
         if not math.isfinite(number):
-            raise AnswerError("Enter a number.")
+            raise AnswerError(Message("Enter a number."))
         return number
     if ftype is FieldType.BOOLEAN:
         if text not in ("yes", "no"):
-            raise AnswerError("Answer yes or no.")
+            raise AnswerError(Message("Answer yes or no."))
         return text == "yes"
     return text
 

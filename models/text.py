@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from .messages import Message
+
 NUL = "NUL"
 SURROGATE = "SURROGATE"
 
 MESSAGES = {
-    NUL: "Contains a NUL character, which cannot be stored.",
-    SURROGATE: "Contains characters that cannot be encoded as UTF-8 (a lone surrogate).",
+    NUL: Message("Contains a NUL character, which cannot be stored."),
+    SURROGATE: Message("Contains characters that cannot be encoded as UTF-8 (a lone surrogate)."),
 }
 
 

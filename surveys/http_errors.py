@@ -5,15 +5,19 @@ when there is something to say per field."""
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models.crypto import KeyRingError
+from models.messages import N_, Message
+from models.vocabulary import DEFAULT_LANGUAGE
 
 from . import db
 from .errors import DomainError
+from .languages import current_language, translated
 
 RETRY_AFTER = 30  # seconds: long enough for a database restart or failover
 
@@ -31,8 +35,37 @@ def _json(status: int, code: str, message: str, errors: dict | None = None):
     return jsonify(body), status
 
 
+#: What a page says of each status in a language other than English, where the text it has is English only
+#: (werkzeug's words, a message not yet marked for translation).
+STATUS_WORDS = {
+    400: (N_("That did not work"), N_("The request could not be understood. Nothing was stored.")),
+    401: (N_("That did not work"), N_("That code or sign-in was not accepted.")),
+    403: (N_("That did not work"), N_("This is not open to you.")),
+    404: (N_("Not found"), N_("There is nothing at this address. It may have been mistyped, or removed.")),
+    405: (N_("That did not work"), N_("This page cannot be used that way.")),
+    409: (N_("That did not work"), N_("This cannot be done now: the survey may be closed, or the record changed.")),
+    413: (N_("That did not work"), N_("What was sent is too large. Nothing was stored.")),
+    415: (N_("That did not work"), N_("What was sent is not in a form these pages take. Nothing was stored.")),
+    422: (N_("That did not work"), N_("Some of what was sent does not fit. Nothing was stored.")),
+    429: (N_("Please try again shortly"), N_("Too many requests came from your address. Please wait a minute.")),
+    500: (N_("Something went wrong"), N_("Something went wrong on our side. Nothing was stored.")),
+    503: (N_("Please try again shortly"), N_("The service is briefly unavailable. Nothing was stored; please "
+                                            "try again in a minute.")),
+}
+
+
+def _words(text: str, status: int, part: int) -> str:
+    """A title or message in the reader's language."""
+    if isinstance(text, Message):
+        return translated(text)
+    if current_language() == DEFAULT_LANGUAGE:
+        return text
+    return gettext(STATUS_WORDS.get(status, STATUS_WORDS[500 if status >= 500 else 400])[part])
+
+
 def _page(status: int, title: str, message: str, errors: dict | None = None):
-    return render_template("error.html", status=status, title=title, message=message, errors=errors or {}), status
+    return render_template("error.html", status=status, title=_words(title, status, 0),
+                           message=_words(message, status, 1), errors=errors or {}), status
 
 
 def _rollback() -> None:
@@ -47,7 +80,7 @@ def handle_domain_error(exc: DomainError):
     _rollback()
     if _wants_json():
         return _json(exc.status, exc.code, exc.message, exc.errors)
-    return _page(exc.status, "That did not work", exc.message, exc.errors)
+    return _page(exc.status, Message("That did not work"), exc.message, exc.errors)
 
 
 def handle_http_error(exc: HTTPException):
@@ -61,9 +94,9 @@ def handle_http_error(exc: HTTPException):
 
 
 def handle_csrf_error(exc: CSRFError):
-    return _page(400, "Please try again",
-                 "This form expired or was sent from elsewhere. Reload the page and submit it again; "
-                 "nothing was stored.")
+    return _page(400, Message("Please try again"),
+                 Message("This form expired or was sent from elsewhere. Reload the page and submit it again; "
+                         "nothing was stored."))
 
 
 def _refusal(status: int, code: str, title: str, message: str):
@@ -76,8 +109,8 @@ def handle_outage(exc: Exception):
     """The database is unreachable (or the key ring unreadable): say so, and when to come back.
     Nothing is kept between requests, so the next one after recovery just works."""
     log.error("unavailable on %s %s: %s", request.method, request.path, exc)
-    response, status = _refusal(503, "unavailable", "Please try again shortly",
-                                "The service is briefly unavailable. Nothing was stored; please try again in a minute.")
+    response, status = _refusal(503, "unavailable", Message("Please try again shortly"), Message(
+        "The service is briefly unavailable. Nothing was stored; please try again in a minute."))
     return response, status, {"Retry-After": str(RETRY_AFTER)}
 
 
@@ -85,15 +118,15 @@ def handle_conflict(exc: Exception):
     """Another request changed or erased the same record first (a correction racing a withdrawal, two
     admins creating the same name): the loser's transaction is rolled back whole."""
     log.info("conflict on %s %s: %s", request.method, request.path, exc)
-    return _refusal(409, "conflict", "That did not work",
-                    "That record was changed or erased by another request at the same moment. Nothing was changed.")
+    return _refusal(409, "conflict", Message("That did not work"), Message(
+        "That record was changed or erased by another request at the same moment. Nothing was changed."))
 
 
 def handle_data_error(exc: DataError):
     """A value the database refuses that the input checks let through: the client's, so a 400."""
     log.warning("data refused by the database on %s %s: %s", request.method, request.path, exc.orig)
-    return _refusal(400, "bad_request", "That did not work",
-                    "The request holds a value that cannot be stored. Nothing was stored.")
+    return _refusal(400, "bad_request", Message("That did not work"),
+                    Message("The request holds a value that cannot be stored. Nothing was stored."))
 
 
 def handle_unexpected(exc: Exception):

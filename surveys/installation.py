@@ -16,6 +16,7 @@ from models.definition import load_definition
 from models.response import Response
 from models.schema import migrate
 from models.survey import Survey
+from models.vocabulary import DEFAULT_LANGUAGE
 
 from . import catalogue, notices
 from .errors import Conflict
@@ -49,19 +50,25 @@ def prepare_instance(instance: Path, ring_path: Path, engine: Engine, *, notice_
                            "A new key could not read them: restore the key ring from backup.")
         if ring_store.create(ring_path):
             done.key_ring = ring_path
-    notice_file = instance / "privacy-notice.md"
-    if not notice_file.exists() and not notice_configured:
-        shutil.copyfile(notices.SHIPPED, notice_file)
-        done.notice = notice_file
+    if notice_configured:
+        return
+    # Each language's copy too: a notice edited here, read beside a translation shipped, could say otherwise.
+    for language, shipped in notices.translations_of(notices.SHIPPED).items():
+        notice_file = notices.in_language(instance / "privacy-notice.md", language)
+        if not notice_file.exists():
+            shutil.copyfile(shipped, notice_file)
+            if language == DEFAULT_LANGUAGE:
+                done.notice = notice_file
 
 
-def prepare_database(engine: Engine, sessions: sessionmaker, notice: notices.Notice, done: Installed) -> None:
-    """The schema migrated (an SQLite file kept to its owner), the notice recorded, the demo survey if none."""
+def prepare_database(engine: Engine, sessions: sessionmaker, in_force: list[notices.Notice], done: Installed) -> None:
+    """The schema migrated (an SQLite file kept to its owner), the notices recorded, the demo survey if none."""
     migrate(engine)
     if engine.url.get_backend_name() == "sqlite" and engine.url.database:
         Path(engine.url.database).chmod(0o600)
     with sessions.begin() as session:
-        notices.record_notice(session, notice.version, notice.text)
+        for notice in in_force:
+            notices.record_notice(session, notice.version, notice.text, notice.language)
     with sessions.begin() as session:
         if session.scalar(select(func.count()).select_from(Survey)) == 0:
             survey, _ = catalogue.save_survey(session, load_definition(DEMO_SURVEY), actor="init")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from models.response import NoticeVersion
 from models.vocabulary import DEFAULT_LANGUAGE
 
-#: The notice shipped with the service; `init` copies it into the instance folder.
+#: The notice shipped with the service, in its own language; `init` copies it, and each translation beside it
+#: (privacy-notice.es.md), into the instance folder.
 SHIPPED = Path(__file__).parent / "notice" / "privacy-notice.md"
 
 
@@ -22,11 +23,24 @@ SHIPPED = Path(__file__).parent / "notice" / "privacy-notice.md"
 class Notice:
     version: str
     text: str
+    language: str = DEFAULT_LANGUAGE
 
 
-def read_notice(path: Path) -> Notice:
+def read_notice(path: Path, language: str = DEFAULT_LANGUAGE) -> Notice:
     stat = path.stat()
-    return _read(path, stat.st_mtime_ns, stat.st_size)
+    return replace(_read(path, stat.st_mtime_ns, stat.st_size), language=language)
+
+
+def in_language(path: Path, language: str) -> Path:
+    """A notice's file in a language: the path itself for the service's own, privacy-notice.es.md for Spanish."""
+    return path if language == DEFAULT_LANGUAGE else path.with_name(f"{path.stem}.{language}{path.suffix}")
+
+
+def translations_of(path: Path) -> dict[str, Path]:
+    """The notice's files beside it, by language, its own language included."""
+    found = {file.suffixes[-2].lstrip("."): file for file in path.parent.glob(f"{path.stem}.*{path.suffix}")
+             if len(file.suffixes) >= 2}
+    return {DEFAULT_LANGUAGE: path, **{code: file for code, file in found.items() if code.isalpha()}}
 
 
 @lru_cache(maxsize=8)
@@ -39,7 +53,7 @@ def _read(path: Path, _mtime: int, _size: int) -> Notice:
     return Notice(version=version.strip()[:32], text=rest.strip())
 
 
-_recorded_notices: "weakref.WeakKeyDictionary[Engine, set[str]]" = weakref.WeakKeyDictionary()
+_recorded_notices: "weakref.WeakKeyDictionary[Engine, set[tuple[str, str]]]" = weakref.WeakKeyDictionary()
 
 
 def record_notice(session: Session, version: str, text: str, language: str = DEFAULT_LANGUAGE) -> None:

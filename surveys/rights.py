@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import ledger
 from models.consent import lifts_gpc_opt_out
 from models.crypto import KeyRing, open_answers, seal_answers
+from models.messages import Message
 from models.response import ConsentEvent, Erasure, Response
 from models.answering import settle, shows_minor, split_by_class
 from models.survey import Survey
@@ -31,10 +32,10 @@ log = logging.getLogger(__name__)
 
 def find_by_receipt(session: Session, receipt: str | None) -> Response:
     if not receipt or len(receipt) > 200:
-        raise UnknownReceipt("Send the receipt code you were given in the X-Receipt header.")
+        raise UnknownReceipt(Message("Send the receipt code you were given in the X-Receipt header."))
     response = session.scalar(select(Response).where(Response.receipt_digest == receipt_digest(receipt)))
     if response is None:
-        raise UnknownReceipt("That receipt code matches no response. It may be mistyped, or erased.")
+        raise UnknownReceipt(Message("That receipt code matches no response. It may be mistyped, or erased."))
     return response
 
 
@@ -119,7 +120,8 @@ class Correction(enum.Enum):
 
 
 def minor_erased(survey: Survey) -> str:
-    return f"This survey is for people aged {survey.min_age} or over, so your response has been erased."
+    return Message("This survey is for people aged %(min_age)s or over, so your response has been erased.",
+                   min_age=survey.min_age)
 
 
 def update_answers(session: Session, ring: KeyRing, response: Response, answers: Any, *, whole: bool,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.consent import Consent, check_consent
 from models.crypto import CryptoError, KeyRing, open_sealed, seal, seal_answers
+from models.messages import N_, Message
 from models.respondent_access import SubmissionToken
 from models.response import ConsentEvent, Response
 from models.answering import settle, shows_minor, split_by_class
@@ -69,8 +70,8 @@ def _strip_query(url: str | None) -> str | None:
 def accept_consent(survey: Survey | SurveySnapshot, consent: Any, gpc: bool = False) -> Consent:
     """The consent step on its own: age first (403), then the form of the choices (422)."""
     if not isinstance(consent, dict) or consent.get("age_confirmed") is not True:
-        raise NotEligible(f"This survey is for people aged {survey.min_age} or over, "
-                          "and taking part needs you to confirm that.")
+        raise NotEligible(Message("This survey is for people aged %(min_age)s or over, "
+                                  "and taking part needs you to confirm that.", min_age=survey.min_age))
     choices, errors = check_consent(consent, gpc=gpc)
     if errors:
         raise InvalidSubmission("Some consent choices need attention.", errors)
@@ -118,10 +119,10 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
         errors["language"] = [f"Answer in one of this survey's languages: {', '.join(offered)}."]
     # A minor is refused before any other problem is reported: nothing of theirs is to be kept.
     if shows_minor(survey.fields, clean, survey.min_age, today):
-        raise NotEligible(f"This survey is for people aged {survey.min_age} or over.")
+        raise NotEligible(Message("This survey is for people aged %(min_age)s or over.", min_age=survey.min_age))
     if errors or choices is None:
         raise InvalidSubmission("Some answers need attention.", errors)
-    record_notice(session, notice.version, notice.text, getattr(notice, "language", DEFAULT_LANGUAGE))
+    record_notice(session, notice.version, notice.text, notice.language)
     notice_version = notice.version
     _serialise_submissions(session)
     parts = split_by_class(survey.fields, clean)
@@ -137,8 +138,8 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
         referrer=client.referrer, **choices.choices)).scalar_one()
     connection.execute(_INSERT_CONSENT, dict(
         response_id=response_id, source=source, changes=choices.choices, notice_version=notice_version,
-        language=getattr(notice, "language", language),
-        note="Opt-out request honored: the browser sent a Global Privacy Control signal." if gpc else "", gpc=gpc))
+        language=notice.language,
+        note=N_("Opt-out request honored: the browser sent a Global Privacy Control signal.") if gpc else "", gpc=gpc))
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
     return Submitted(public_id=public_id, receipt=receipt, response_id=response_id, consent=choices.choices, gpc=gpc)
 

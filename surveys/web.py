@@ -5,7 +5,8 @@ from pathlib import Path
 from flask import current_app, request, url_for
 
 from .consent_receipts import Issuer
-from .notices import SHIPPED, Notice, read_notice
+from .languages import current_language
+from .notices import SHIPPED, Notice, in_language, read_notice
 from .submissions import ClientInfo, describe_client
 
 
@@ -27,9 +28,13 @@ def receipt_issuer() -> Issuer:
                   api_url=url_for("api.delete_me", _external=True))
 
 
-def current_notice() -> Notice:
-    """The notice configured, else the instance's copy, else the one shipped."""
+def current_notice(language: str | None = None) -> Notice:
+    """The notice configured, else the instance's copy, else the one shipped; in the language asked (the page's,
+    by default) from the file beside it, privacy-notice.es.md. Where that file is missing the notice is read in
+    the service's own language: a translation from elsewhere could say other than the notice in force."""
     configured = current_app.config.get("PRIVACY_NOTICE_FILE")
     in_instance = Path(current_app.instance_path) / "privacy-notice.md"
     path = Path(configured) if configured else in_instance if in_instance.is_file() else SHIPPED
-    return read_notice(path)
+    language = language or current_language()
+    translated = in_language(path, language)
+    return read_notice(translated, language) if translated.is_file() else read_notice(path)

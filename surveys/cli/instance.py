@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from models.crypto import KeyRingError
 
 from .. import db, errors, installation, rotation
+from ..languages import offered_languages
 from ..web import current_notice
 from .common import fail
 
@@ -44,7 +45,8 @@ def initialise() -> None:
         click.echo(f"wrote a new key ring to {done.key_ring} (mode 0600): back it up; without it answers are lost")
     if done.notice:
         click.echo(f"wrote the default privacy notice to {done.notice}: edit it, and raise its version line")
-    installation.prepare_database(db.engine(), current_app.extensions["surveys.sessions"], current_notice(), done)
+    in_force = [current_notice(language) for language in offered_languages()]
+    installation.prepare_database(db.engine(), current_app.extensions["surveys.sessions"], in_force, done)
     click.echo("database schema is up to date")
     if done.demo_survey:
         click.echo(f"loaded the demo survey: /s/{done.demo_survey}")

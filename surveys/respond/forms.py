@@ -2,8 +2,10 @@
 
 The fields only render and carry text; the checks live in models.submission,
 which the JSON API shares."""
-from flask_wtf import FlaskForm
 from datetime import timedelta, timezone
+
+from flask_babel import gettext, lazy_gettext
+from flask_wtf import FlaskForm
 
 from wtforms import (BooleanField, EmailField, Field, HiddenField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
@@ -14,15 +16,17 @@ from models.choices import options
 from models.submission import MAX_LENGTH, WHOLE
 from models.vocabulary import Appearance, FieldType
 
+from ..languages import translated
+
 
 class ConsentForm(FlaskForm):
-    participate = BooleanField("I want to take part in this survey")
-    age_confirmed = BooleanField("I am at least {min_age} years old")
-    opt_out_third_party = BooleanField("Do not disclose my personal information to third parties")
-    opt_out_other_purposes = BooleanField(
-        "Do not use my personal information for any purpose other than the one it was collected for")
-    spi_disclosure = BooleanField(
-        "I consent to the disclosure of my sensitive answers to third parties or for other purposes")
+    participate = BooleanField(lazy_gettext("I want to take part in this survey"))
+    age_confirmed = BooleanField(lazy_gettext("I am at least %(min_age)s years old"))  # the page fills in the age
+    opt_out_third_party = BooleanField(lazy_gettext("Do not disclose my personal information to third parties"))
+    opt_out_other_purposes = BooleanField(lazy_gettext(
+        "Do not use my personal information for any purpose other than the one it was collected for"))
+    spi_disclosure = BooleanField(lazy_gettext(
+        "I consent to the disclosure of my sensitive answers to third parties or for other purposes"))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -59,13 +63,13 @@ def make_field(field) -> Field:
         return StringField(field.label, widget=DateTimeLocalInput(), render_kw={**attrs, "data-utc": "1"})
     coded = [SelectChoice(str(choice.value), choice.label) for choice in options(field)]
     if ftype is FieldType.CHOICE and field.appearance == Appearance.DROPDOWN:
-        return SelectField(field.label, choices=[SelectChoice("", "Choose…"), *coded], validate_choice=False,
+        return SelectField(field.label, choices=[SelectChoice("", gettext("Choose…")), *coded], validate_choice=False,
                            render_kw=attrs)
     if ftype is FieldType.CHOICE:
         return RadioField(field.label, choices=coded, validate_choice=False)
     if ftype is FieldType.MULTI_CHOICE:
         return MultiCheckboxField(field.label, choices=coded, validate_choice=False)
-    return RadioField(field.label, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+    return RadioField(field.label, choices=[SelectChoice("yes", gettext("Yes")), SelectChoice("no", gettext("No"))],
                       validate_choice=False)
 
 
@@ -107,11 +111,11 @@ def show_errors(form, errors: dict[str, list[str]]) -> None:
     for name, messages in errors.items():
         target = form._fields.get(PREFIX + name) or form._fields.get(name)
         if target is not None:
-            target.errors = list(messages)
+            target.errors = [translated(message) for message in messages]
 
 
 class ReceiptForm(FlaskForm):
-    code = StringField("Your receipt code", render_kw={"autocomplete": "off", "spellcheck": "false",
+    code = StringField(lazy_gettext("Your receipt code"), render_kw={"autocomplete": "off", "spellcheck": "false",
                                                        "autocapitalize": "characters"})
 
 
@@ -119,12 +123,12 @@ class ConsentChangeForm(FlaskForm):
     opt_out_third_party = ConsentForm.opt_out_third_party
     opt_out_other_purposes = ConsentForm.opt_out_other_purposes
     spi_disclosure = ConsentForm.spi_disclosure
-    lift_gpc = BooleanField("Yes: I want to allow disclosure of my personal information to third parties, "
-                            "although my Global Privacy Control signal asked not to")
+    lift_gpc = BooleanField(lazy_gettext("Yes: I want to allow disclosure of my personal information to third "
+                                         "parties, although my Global Privacy Control signal asked not to"))
 
 
 class WithdrawForm(FlaskForm):
-    confirm = BooleanField("I understand my answers will be erased and cannot be recovered")
+    confirm = BooleanField(lazy_gettext("I understand my answers will be erased and cannot be recovered"))
 
 
 def as_form_text(field, value):

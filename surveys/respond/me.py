@@ -5,6 +5,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Response, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from models.choices import label_of
 from models.survey import Survey
@@ -46,10 +47,31 @@ def me_required(view):
 def answer_text(value, field) -> str:
     """An answer as the respondent gave it: labels for coded choices, yes or no."""
     if value is True or value is False:
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list):
         return ", ".join(label_of(field, item) for item in value)
     return label_of(field, value) if field.choices else str(value)
+
+
+@bp.app_template_filter("event_source")
+def event_source(source: str) -> str:
+    """How a consent event came, in the reader's words: the words stored are the service's own."""
+    return {"form": gettext("form"), "api": gettext("api")}.get(source, source)
+
+
+@bp.app_template_filter("choice_name")
+def choice_name(key: str) -> str:
+    names = {"opt_out_third_party": gettext("opt out third party"),
+             "opt_out_other_purposes": gettext("opt out other purposes"),
+             "spi_disclosure": gettext("spi disclosure")}
+    return names.get(key, key.replace("_", " "))
+
+
+@bp.app_template_filter("stored_note")
+def stored_note(note: str) -> str:
+    """A note stored with a consent event, in the reader's language when the catalogues know it (the notes are
+    marked where they are written); otherwise as stored."""
+    return gettext(note) if note else note
 
 
 @bp.route("/me", methods=["GET", "POST"])
@@ -59,15 +81,24 @@ def me():
         return redirect(url_for(".record"))
     form, error = ReceiptForm(), None
     if form.validate_on_submit():
-        try:
-            response = rights.find_by_receipt(db.session(), form.code.data)
-        except errors.UnknownReceipt as exc:
-            error = exc.message
+        if not (form.code.data or "").strip():
+            error = gettext("Enter the receipt code you were given when you submitted.")
         else:
-            session["me"] = self_service.start_session(db.session(), response)
-            db.commit()
+            error = _open(form.code.data)
+        if error is None:
             return redirect(url_for(".record"))
     return render_template("respond/me_login.html", form=form, error=error), 401 if error else 200
+
+
+def _open(code: str):
+    """Sign in with a receipt code; what went wrong, or None."""
+    try:
+        response = rights.find_by_receipt(db.session(), code)
+    except errors.UnknownReceipt as exc:
+        return exc.message
+    session["me"] = self_service.start_session(db.session(), response)
+    db.commit()
+    return None
 
 
 @bp.get("/me/record")
@@ -75,7 +106,8 @@ def me():
 def record(response):
     data = rights.respondent_record(db.session(), keyring(), response)
     notice = current_notice()
-    changed = notices.notice_changes(db.session(), response.notice_version, notice.version, notice.text)
+    changed = notices.notice_changes(db.session(), response.notice_version, notice.version, notice.text,
+                                     notice.language)
     form = ConsentChangeForm(data=response.consent)
     return render_template("respond/me.html", record=data, form=form, notice=notice, changed=changed,
                            withdraw=WithdrawForm(), gpc=gpc_signal(), gpc_set=response.opted_out_by_gpc)
@@ -87,9 +119,10 @@ def consent_change(response):
     form = ConsentChangeForm()
     if form.validate_on_submit():
         notice = current_notice()
+        notices.record_notice(db.session(), notice.version, notice.text, notice.language)  # in its own language
         try:
             rights.change_consent(db.session(), response, {key: form[key].data for key in CONSENT_CHOICES},
-                                  source="form", notice_version=notice.version, notice_text=notice.text,
+                                  source="form", notice_version=notice.version,
                                   gpc=gpc_signal(), lift_confirmed=form.lift_gpc.data)
         except errors.InvalidSubmission:  # only the GPC confirmation can be missing from this form
             db.session().rollback()
@@ -108,7 +141,8 @@ def correct(response):
     given = {PREFIX + f.name: as_form_text(f, answers.get(f.name)) for f in fields}
     # Prefilled only when shown: on a post, an unticked checkbox group sends nothing and must mean "none".
     form = answers_form(fields)(data=given if request.method == "GET" else None)
-    if form.validate_on_submit():
+    staying = request.form.get("action") == "stay"  # the language switcher: what was typed, not yet saved
+    if not staying and form.validate_on_submit():
         try:
             outcome = rights.update_answers(db.session(), keyring(), response, typed_answers(form, fields),
                                             whole=True, from_text=True)

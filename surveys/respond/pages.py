@@ -3,10 +3,12 @@ every page (logic.js only shows and hides within one)."""
 from datetime import datetime, timezone
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from models.answering import settle, shows_minor
+from models.messages import Message
 
-from .. import catalogue, db, drafts, errors, submissions
+from .. import catalogue, db, drafts, errors, notices, submissions
 from ..keys import keyring
 from ..ratelimit import limiter, per_address
 from ..web import client_info, current_notice
@@ -15,7 +17,8 @@ from .forms import PREFIX, ReceiptForm, answers_form, as_form_text, show_errors,
 from .logic import page_view
 from .views import consent_key, refused
 
-ACTIONS = ("next", "back", "later", "submit")
+#: "stay": the language switcher sent the page; it comes back in the other language with what was typed.
+ACTIONS = ("next", "back", "later", "submit", "stay")
 
 
 def _hours() -> int:
@@ -85,7 +88,13 @@ def _step(survey, state, page, view, form, action):
     state.answers = {name: value for name, value in settled.answers.items()
                      if survey.instrument.by_name[name].type != "calculated"}
     if shows_minor(survey.fields, state.answers, survey.min_age, _today()):
-        return _refuse(survey, state, errors.NotEligible(f"This survey is for people aged {survey.min_age} or over."))
+        return _refuse(survey, state, errors.NotEligible(
+            Message("This survey is for people aged %(min_age)s or over.", min_age=survey.min_age)))
+    if action == "stay":
+        state.page = page.name
+        drafts.save_draft(db.session(), keyring(), survey.id, state, _hours())
+        db.commit()
+        return _render(survey, state, page, form)  # what was typed, even what does not fit yet; no errors shown
     if action == "back":
         state.page = _neighbour(survey, state, page, -1)
         return _saved(survey, state)
@@ -123,10 +132,12 @@ def _neighbour(survey, state, page, step: int):
 
 
 def _submit(survey, state):
+    notice = current_notice()
+    notices.record_notice(db.session(), notice.version, notice.text, notice.language)  # the text in its language
     try:
         submissions.submit_once(
             db.session(), keyring(), survey, state.answers, state.consent, state.token, source="form",
-            notice=current_notice(), client=client_info(), gpc=state.gpc, discard_hidden=True)
+            notice=notice, client=client_info(), gpc=state.gpc, discard_hidden=True)
     except errors.NotEligible as exc:
         db.session().rollback()
         return _refuse(survey, state, exc)
@@ -180,7 +191,7 @@ def resume(slug: str):
             session[consent_key(slug)] = {"given": state.consent, "gpc": state.gpc, "token": token}
             return redirect(url_for(".questions", slug=slug, page=state.page))
         db.session().rollback()
-        form.code.errors = ["That code opens no saved answers here. It may be mistyped, or have expired."]
+        form.code.errors = [gettext("That code opens no saved answers here. It may be mistyped, or have expired.")]
     return render_template("respond/resume.html", survey=survey, form=form), 200 if not form.errors else 422
 
 

@@ -1,4 +1,5 @@
-from flask import jsonify, redirect, render_template, session, url_for
+"""The survey list, the consent step, the receipt, the privacy notice and the GPC support resource."""
+from flask import jsonify, redirect, render_template, request, session, url_for
 
 from models.consent import CONSENT_KEYS
 
@@ -43,7 +44,8 @@ def consent(slug: str):
     form, gpc = ConsentForm(), gpc_signal()
     if not form.is_submitted() and gpc:
         form.opt_out_third_party.data = True
-    if form.validate_on_submit():
+    staying = request.form.get("action") == "stay"  # the language switcher: the same ticks, in another language
+    if not staying and form.validate_on_submit():
         given = {key: form[key].data for key in CONSENT_KEYS}
         try:
             submissions.accept_consent(survey, given, gpc=gpc)

@@ -27,6 +27,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # One text per version before this revision: the translations go, the service's own language stays.
+    op.execute("DELETE FROM notice_versions WHERE language <> 'en'")
     with op.batch_alter_table('notice_versions', schema=None) as batch_op:
         batch_op.drop_constraint('uq_notice_versions_version_language', type_='unique')
         batch_op.drop_column('language')
