@@ -9,9 +9,13 @@ from pathlib import Path
 from babel import Locale
 from flask import Flask, has_request_context, request, session, url_for
 from flask_babel import Babel, format_date, format_time, get_locale, gettext
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.messages import Message
+from models.translations import language_for, languages_of
 from models.vocabulary import DEFAULT_LANGUAGE, RIGHT_TO_LEFT
+
+from . import catalogue, db, errors
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 #: Where a respondent's choice of language is kept between pages.
@@ -47,15 +51,38 @@ def stale_catalogues() -> list[Path]:
             if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
 
 
+def page_survey():
+    """The survey a respondent page is about (its read-only copy), or None."""
+    slug = (request.view_args or {}).get("slug") if has_request_context() else None
+    if not isinstance(slug, str) or request.blueprint != "respond":
+        return None
+    try:
+        return catalogue.respondent_survey(db.session(), slug)
+    except (errors.NotFound, SQLAlchemyError):  # an outage's error page still gets a language: the service's
+        return None
+
+
 def survey_languages() -> list[str]:
-    """The languages of the survey this page belongs to, its default first. Surveys do not carry their
-    languages yet, so every survey is in the service's own language."""
-    return [DEFAULT_LANGUAGE]
+    """The languages of the survey this page belongs to, its default first (the service's own elsewhere)."""
+    survey = page_survey()
+    return list(languages_of(survey)) if survey is not None else [DEFAULT_LANGUAGE]
 
 
 def offered_languages() -> tuple[str, ...]:
-    """The languages the pages can be read in: those the catalogues hold."""
-    return catalogue_languages()
+    """The languages the pages can be read in: those the catalogues hold, and the survey's own (its texts come
+    from the definition; the service's own sentences stay in English where there is no catalogue)."""
+    own = catalogue_languages()
+    return (*own, *[language for language in survey_languages() if language not in own])
+
+
+def readable(survey):
+    """The survey with its texts in the reader's language, or its first where it has not that one."""
+    return survey.localized(language_for(survey, current_language()))
+
+
+def text_language(survey) -> str:
+    """The survey's language the reader reads it in: what a response is kept as answered in."""
+    return language_for(survey, current_language())
 
 
 def primary_tag(tag: str | None) -> str | None:
@@ -118,8 +145,12 @@ def page_language() -> dict:
 
 @lru_cache(maxsize=32)
 def language_name(code: str) -> str:
-    """A language's name in that language, as a switcher shows it: English, Español."""
-    name = Locale.parse(code).get_display_name(code) or code
+    """A language's name in that language, as a switcher shows it: English, Español; a tag Babel does not
+    know, as it is."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_")) or code
+    except (ValueError, TypeError):  # babel's UnknownLocaleError is a ValueError too
+        return code
     return name[:1].upper() + name[1:]
 
 

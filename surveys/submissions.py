@@ -21,6 +21,7 @@ from models.messages import N_, Message
 from models.respondent_access import SubmissionToken
 from models.response import ConsentEvent, Response
 from models.answering import settle, shows_minor, split_by_class
+from models.translations import languages_of
 from models.survey import Survey
 from models.vocabulary import DEFAULT_LANGUAGE, Classification
 
@@ -113,7 +114,7 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
     settled = settle(survey.instrument, answers, today=today, from_text=from_text, refuse_hidden=not discard_hidden)
     clean = settled.answers
     errors.update(settled.errors)
-    offered = survey_languages(survey)
+    offered = languages_of(survey)
     language = offered[0] if language is None else language
     if language not in offered:
         errors["language"] = [f"Answer in one of this survey's languages: {', '.join(offered)}."]
@@ -142,11 +143,6 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
         note=N_("Opt-out request honored: the browser sent a Global Privacy Control signal.") if gpc else "", gpc=gpc))
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
     return Submitted(public_id=public_id, receipt=receipt, response_id=response_id, consent=choices.choices, gpc=gpc)
-
-
-def survey_languages(survey: Any) -> list[str]:
-    """The languages a survey is in, its first the default: the service's own when it names none."""
-    return list(getattr(survey, "languages", None) or ()) or [DEFAULT_LANGUAGE]
 
 
 def _serialise_submissions(session: Session) -> None:

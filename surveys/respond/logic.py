@@ -37,8 +37,13 @@ class PageView:
 
 
 def page_view(instrument: Instrument, page: Page, answers: dict[str, Any], shown: Resolved,
-              today: date | None = None, on_form: set[str] | None = None) -> PageView:
-    """`on_form`: every question the form holds, when it holds more than this page (the correction form)."""
+              today: date | None = None, on_form: set[str] | None = None, texts: Any = None) -> PageView:
+    """`on_form`: every question the form holds, when it holds more than this page (the correction form).
+    `texts`: the survey in the reader's language (SurveySnapshot.localized), whose fields and grids are shown."""
+    if texts is not None:
+        page, matrices = localized_page(texts, page), {m["name"]: m for m in texts.layout.get("matrices") or ()}
+    else:
+        matrices = instrument.matrices
     on_page = on_form or {f.name for f in page.fields}
     items: list[Item] = []
     read: set[str] = set()
@@ -70,7 +75,7 @@ def page_view(instrument: Instrument, page: Page, answers: dict[str, Any], shown
                 if row_show:
                     rows.append((row, row_logic))
             if rows:
-                items.append(Item("matrix", matrix=instrument.matrices[f.matrix], rows=tuple(rows), show_if=logic))
+                items.append(Item("matrix", matrix=matrices[f.matrix], rows=tuple(rows), show_if=logic))
             continue
         show, logic = decide([f.name])
         if show:
@@ -109,11 +114,21 @@ def _logic(instrument: Instrument, read: set[str], on_page: set[str], answers: d
                       separators=(",", ":"), ensure_ascii=False)
 
 
-def correction_views(instrument: Instrument, answers: dict[str, Any]) -> list[PageView]:
+def correction_views(instrument: Instrument, answers: dict[str, Any], texts: Any = None) -> list[PageView]:
     """Every section on one form, for correcting a response: every condition is the browser's to show."""
     resolved = instrument.resolve(answers, datetime.now(timezone.utc).date())
     everything = {f.name for f in instrument.fields}
-    return [page_view(instrument, page, answers, resolved, on_form=everything) for page in instrument.pages]
+    return [page_view(instrument, page, answers, resolved, on_form=everything, texts=texts)
+            for page in instrument.pages]
+
+
+def localized_page(texts: Any, page: Page) -> Page:
+    """A page with its title, description and fields in the language of `texts` (a localized survey copy)."""
+    fields = {f.name: f for f in texts.fields}
+    section = next((s for s in texts.layout.get("sections") or () if s["name"] == page.name), None)
+    return Page(page.name, section["title"] if section else page.title,
+                (section.get("description") or "") if section else page.description,
+                tuple(fields.get(f.name, f) for f in page.fields))
 
 
 def merged_logic(views: list[PageView]) -> str | None:

@@ -11,7 +11,8 @@ from models.choices import label_of
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, ErasureReason
 
-from .. import db, errors, notices, rights, self_service
+from .. import catalogue, db, errors, notices, rights, self_service
+from ..languages import language_name, readable
 from ..api import serializers
 from ..consent_receipts import consent_receipt
 from ..keys import keyring
@@ -109,8 +110,10 @@ def record(response):
     changed = notices.notice_changes(db.session(), response.notice_version, notice.version, notice.text,
                                      notice.language)
     form = ConsentChangeForm(data=response.consent)
+    texts = readable(catalogue.respondent_survey(db.session(), data.survey.slug))
     return render_template("respond/me.html", record=data, form=form, notice=notice, changed=changed,
-                           withdraw=WithdrawForm(), gpc=gpc_signal(), gpc_set=response.opted_out_by_gpc)
+                           withdraw=WithdrawForm(), gpc=gpc_signal(), gpc_set=response.opted_out_by_gpc,
+                           texts=texts, answered_in=language_name(response.language))
 
 
 @bp.post("/me/consent")
@@ -136,7 +139,8 @@ def consent_change(response):
 def correct(response):
     survey = db.session().get(Survey, response.survey_id)
     answers = rights.own_answers(keyring(), survey, response)
-    views = correction_views(survey.instrument, answers)
+    views = correction_views(survey.instrument, answers, readable(catalogue.respondent_survey(db.session(),
+                                                                                               survey.slug)))
     fields = [f for view in views for f in view.fields]
     given = {PREFIX + f.name: as_form_text(f, answers.get(f.name)) for f in fields}
     # Prefilled only when shown: on a post, an unticked checkbox group sends nothing and must mean "none".

@@ -10,6 +10,7 @@ from models.messages import Message
 
 from .. import catalogue, db, drafts, errors, notices, submissions
 from ..keys import keyring
+from ..languages import readable, text_language
 from ..ratelimit import limiter, per_address
 from ..web import client_info, current_notice
 from . import bp
@@ -63,7 +64,7 @@ def _page(survey, state, wanted):
     shown = survey.instrument.resolve(state.answers, _today())
     visible = [page for page in survey.instrument.pages if page.name in shown.pages_shown]
     page = next((p for p in visible if p.name == wanted), visible[0])
-    return page, page_view(survey.instrument, page, state.answers, shown), visible
+    return page, page_view(survey.instrument, page, state.answers, shown, texts=readable(survey)), visible
 
 
 def _render(survey, state, page, form=None, errors=None):
@@ -74,8 +75,8 @@ def _render(survey, state, page, form=None, errors=None):
     if errors:
         show_errors(form, errors)
     index = visible.index(page)
-    return render_template("respond/questions.html", survey=survey, form=form, prefix=PREFIX, view=view,
-                           page=page, number=index + 1, pages=len(visible), last=index == len(visible) - 1,
+    return render_template("respond/questions.html", survey=readable(survey), form=form, prefix=PREFIX, view=view,
+                           page=view.page, number=index + 1, pages=len(visible), last=index == len(visible) - 1,
                            first=index == 0, hours=_hours())
 
 
@@ -102,7 +103,7 @@ def _step(survey, state, page, view, form, action):
         state.page = page.name
         code, expires = drafts.finish_later(db.session(), keyring(), survey.id, state, _hours())
         db.commit()
-        return render_template("respond/later.html", survey=survey, code=code, expires=expires)
+        return render_template("respond/later.html", survey=readable(survey), code=code, expires=expires)
     if settled.errors:
         show_errors(form, settled.errors)
         return None
@@ -137,7 +138,7 @@ def _submit(survey, state):
     try:
         submissions.submit_once(
             db.session(), keyring(), survey, state.answers, state.consent, state.token, source="form",
-            notice=notice, client=client_info(), gpc=state.gpc, discard_hidden=True)
+            notice=notice, client=client_info(), gpc=state.gpc, discard_hidden=True, language=text_language(survey))
     except errors.NotEligible as exc:
         db.session().rollback()
         return _refuse(survey, state, exc)
@@ -192,7 +193,7 @@ def resume(slug: str):
             return redirect(url_for(".questions", slug=slug, page=state.page))
         db.session().rollback()
         form.code.errors = [gettext("That code opens no saved answers here. It may be mistyped, or have expired.")]
-    return render_template("respond/resume.html", survey=survey, form=form), 200 if not form.errors else 422
+    return render_template("respond/resume.html", survey=readable(survey), form=form), 200 if not form.errors else 422
 
 
 @bp.post("/s/<slug>/leave")
@@ -201,4 +202,4 @@ def leave(slug: str):
     if isinstance(consent, dict) and isinstance(consent.get("token"), str):
         drafts.discard_draft(db.session(), consent["token"])
         db.commit()
-    return render_template("respond/left.html", survey=catalogue.respondent_survey(db.session(), slug))
+    return render_template("respond/left.html", survey=readable(catalogue.respondent_survey(db.session(), slug)))

@@ -4,6 +4,7 @@ from flask import jsonify, redirect, render_template, request, session, url_for
 from models.consent import CONSENT_KEYS
 
 from .. import catalogue, db, errors, submissions
+from ..languages import readable
 from ..web import current_notice, gpc_signal
 from . import bp
 from .forms import ConsentForm, show_errors
@@ -15,7 +16,7 @@ def consent_key(slug: str) -> str:
 
 def refused(survey, exc: errors.NotEligible):
     session.pop(consent_key(survey.slug), None)
-    return render_template("respond/refused.html", survey=survey, message=exc.message), 403
+    return render_template("respond/refused.html", survey=readable(survey), message=exc.message), 403
 
 
 @bp.get("/")
@@ -58,7 +59,8 @@ def consent(slug: str):
             session[consent_key(slug)] = {"given": given, "gpc": gpc,
                                            "token": submissions.new_submission_token()}
             return redirect(url_for(".questions", slug=slug))
-    return render_template("respond/consent.html", survey=survey, form=form, gpc=gpc, notice=current_notice())
+    return render_template("respond/consent.html", survey=readable(survey), form=form, gpc=gpc,
+                           notice=current_notice())
 
 
 @bp.get("/s/<slug>/receipt")
@@ -69,4 +71,4 @@ def receipt(slug: str):
         return redirect(url_for(".index"))
     code = submissions.receipt_once(db.session(), shown.get("token"))
     db.commit()  # shown once: the sealed code is gone
-    return render_template("respond/receipt.html", survey=survey, code=code, gpc=shown.get("gpc"))
+    return render_template("respond/receipt.html", survey=readable(survey), code=code, gpc=shown.get("gpc"))
