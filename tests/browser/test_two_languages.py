@@ -59,3 +59,37 @@ def test_the_privacy_notice_and_self_service_switch_by_link(server, browser, sho
     expect(page.locator("h1")).to_contain_text("Sus respuestas a")
     assert axe(page) == []
     shoot(page, "record-es")
+
+
+ARABIC = """
+slug: arabic
+title: {ar: "استبيان النوم", en: "Sleep survey"}
+purpose: care-quality
+languages: [ar, en]
+fields:
+  - {name: hours, label: {ar: "كم ساعة تنام؟", en: "How many hours do you sleep?"}, type: integer,
+     classification: non_pii}
+  - name: rested
+    label: {ar: "هل تستيقظ مرتاحًا؟", en: "Do you wake up rested?"}
+    type: choice
+    classification: spi
+    choices:
+      - {value: 1, label: {ar: "عادةً", en: "Usually"}}
+      - {value: 0, label: {ar: "نادرًا", en: "Rarely"}}
+"""
+
+
+def test_a_right_to_left_survey_reads_right_to_left_on_a_phone(server, browser, shoot, axe, make_survey):
+    make_survey(ARABIC)
+    page = browser.new_page(viewport=PHONE, locale="ar")
+    page.goto(f"{server}/s/arabic")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.check("#participate")
+    page.check("#age_confirmed")
+    page.click("button[type=submit] >> nth=-1")
+    expect(page.locator("main")).to_contain_text("كم ساعة تنام؟")
+    heading, field = page.locator("main h1").bounding_box(), page.locator("#q_hours").bounding_box()
+    assert field["x"] + field["width"] > PHONE["width"] - 40  # the input starts from the right edge
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth") and heading["width"] > 0
+    assert axe(page) == []
+    shoot(page, "questions-ar")
