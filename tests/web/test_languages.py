@@ -178,7 +178,7 @@ def test_dates_and_numbers_follow_the_language(client, submit):
     spanish = client.get("/me/record?lang=es").get_data(as_text=True)
     assert re.search(r"Submitted [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M UTC · kept for up to 3,650 days",
                      english)
-    assert re.search(r"Enviada el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{2}:\d{2} UTC · se conserva hasta 3\.650 días",
+    assert re.search(r"Enviada el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{1,2}:\d{2} UTC · se conserva hasta 3\.650 días",
                      spanish)
 
 

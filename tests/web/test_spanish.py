@@ -104,7 +104,7 @@ def test_a_respondent_answers_in_spanish_from_consent_to_withdrawal(app, client,
                   "formulario", "exclusión de otros propósitos: sí", "Retirarme y borrar mis respuestas",
                   "Entiendo que mis respuestas se borrarán y no se podrán recuperar", "se conserva hasta 3.650 días"]:
         assert words in record, words
-    assert re.search(r"Enviada el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{2}:\d{2} UTC", record)
+    assert re.search(r"Enviada el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{1,2}:\d{2} UTC", record)
     page = client.get("/me/record")
     client.post("/me/consent", data={"csrf_token": csrf_token(page.data), "opt_out_third_party": "y"})
     assert "exclusión de terceros: sí" in text(client.get("/me/record"))
@@ -128,7 +128,7 @@ def test_finish_later_and_resume_in_spanish(client):
     later = text(client.post(f"/s/{DEMO}/questions", data={"csrf_token": csrf_token(page.data), "action": "later",
                                                            "page": "about_you", "q_full_name": "Ana"}))
     assert "Sus respuestas se guardaron para más tarde" in later and "Su código para continuar" in later
-    assert re.search(r"hasta el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{2}:\d{2} UTC", later)
+    assert re.search(r"hasta el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{1,2}:\d{2} UTC", later)
     resume = client.get(f"/s/{DEMO}/resume")
     assert "Continuar con “Patient wellbeing survey (demo)”" in text(resume)
     bad = client.post(f"/s/{DEMO}/resume", data={"csrf_token": csrf_token(resume.data), "code": "NOPE"})
