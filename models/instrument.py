@@ -134,9 +134,6 @@ class Instrument:
     def _group_keys(self) -> list[str]:
         return [f"section:{name}" for name in self.sections] + [f"matrix:{name}" for name in self.matrices]
 
-    def page_index(self, name: str | None) -> int:
-        return next((i for i, page in enumerate(self.pages) if page.name == name), 0)
-
 
 class _Known(dict):
     """Values known so far; a name not yet known (a field on a later page, for a note) reads as unanswered."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
-from flask import Flask, has_request_context, request, session, url_for
+from flask import Flask, g, has_request_context, request, session, url_for
 from flask_babel import Babel, format_date, format_time, get_locale, gettext
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,9 +51,22 @@ def stale_catalogues() -> list[Path]:
             if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
 
 
+_UNSEEN = object()
+
+
 def page_survey():
-    """The survey a respondent page is about (its read-only copy), or None."""
-    slug = (request.view_args or {}).get("slug") if has_request_context() else None
+    """The survey a respondent page is about (its read-only copy), or None. Asked for by the choice of
+    language, the switcher and the page itself: looked up once per request."""
+    if not has_request_context():
+        return None
+    found = g.get("page_survey", _UNSEEN)
+    if found is _UNSEEN:
+        found = g.page_survey = _lookup_page_survey()
+    return found
+
+
+def _lookup_page_survey():
+    slug = (request.view_args or {}).get("slug")
     if not isinstance(slug, str) or request.blueprint != "respond":
         return None
     try:

@@ -23,7 +23,7 @@ from models.vocabulary import Classification, ErasureReason, FieldType
 
 from .auth import receipt_digest
 from .errors import InvalidSubmission, NotFound, UnknownReceipt
-from .notices import record_notice
+from .notices import Notice, record_notice
 from .drafts import purge_expired_drafts
 from .submissions import purge_submission_tokens
 
@@ -66,10 +66,11 @@ GPC_LIFT = ("Your Global Privacy Control signal asks us not to disclose your per
 
 
 def change_consent(session: Session, response: Response, changes: dict[str, bool], *, source: str,
-                   notice_version: str, notice_text: str | None = None, actor: str = "respondent",
-                   gpc: bool = False, lift_confirmed: bool = False) -> dict[str, bool]:
-    """Apply a change of the respondent's choices; an event records what changed, when and under
-    which notice. Returns the changes that took effect (nothing when nothing changed).
+                   notice: Notice, actor: str = "respondent", gpc: bool = False,
+                   lift_confirmed: bool = False) -> dict[str, bool]:
+    """Apply a change of the respondent's choices; an event records what changed, when, and under which
+    notice in which language (the notice is kept, in its language, the first time it is shown). Returns the
+    changes that took effect (nothing when nothing changed).
 
     An opt-out a Global Privacy Control signal asks for (`gpc`: the request carries it now; or it
     set the opt-out) is lifted only with `lift_confirmed`: each surface says what confirms it."""
@@ -77,14 +78,13 @@ def change_consent(session: Session, response: Response, changes: dict[str, bool
             and not lift_confirmed:
         raise InvalidSubmission("Some consent choices need attention.", {"opt_out_third_party": [GPC_LIFT]})
     effective = {key: value for key, value in changes.items() if getattr(response, key) != value}
-    if notice_text is not None:
-        record_notice(session, notice_version, notice_text)
+    record_notice(session, notice.version, notice.text, notice.language)
     if effective:
         for key, value in effective.items():
             setattr(response, key, value)
-        response.notice_version = notice_version
-        response.events.append(ConsentEvent(source=source, changes=effective, notice_version=notice_version,
-                                            actor=actor))
+        response.notice_version = notice.version
+        response.events.append(ConsentEvent(source=source, changes=effective, notice_version=notice.version,
+                                            language=notice.language, actor=actor))
         session.flush()
         log.info("response %s: consent changed by %s: %s", response.public_id, actor, effective)
     return effective

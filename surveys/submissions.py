@@ -23,7 +23,7 @@ from models.response import ConsentEvent, Response
 from models.answering import settle, shows_minor, split_by_class
 from models.translations import languages_of
 from models.survey import Survey
-from models.vocabulary import DEFAULT_LANGUAGE, Classification
+from models.vocabulary import Classification
 
 from .auth import digest, new_receipt
 from .errors import AlreadySubmitted, InvalidSubmission, NotEligible
@@ -166,7 +166,11 @@ _INSERT_TOKEN = insert(SubmissionToken.__table__)
 
 def submit_once(session: Session, ring: KeyRing, survey: Any, answers: Any, consent: Any, token: str,
                 **options: Any) -> Submitted:
-    """A web form's submission: the response and the token it consumes, in one transaction."""
+    """A web form's submission: the response and the token it consumes, in one transaction. A token already
+    consumed (a replay, a second click that found the first one's draft gone) is AlreadySubmitted before
+    anything is checked; one consumed meanwhile fails on its unique digest in consume."""
+    if submitted_with(session, token):
+        raise AlreadySubmitted("These answers were already received; they are stored once.")
     submitted = submit(session, ring, survey, answers, consent, **options)
     consume(session, token, submitted.response_id, submitted.receipt)
     return submitted

@@ -61,8 +61,8 @@ def update_me():
             raise errors.NotEligible(rights.minor_erased(db.session().get(Survey, response.survey_id)))
     notice = current_notice()
     # A PATCH is itself an explicit choice on the respondent's record, unless it carries the signal.
-    rights.change_consent(db.session(), response, changes, source="api", notice_version=notice.version,
-                          notice_text=notice.text, gpc=gpc_signal(), lift_confirmed=not gpc_signal())
+    rights.change_consent(db.session(), response, changes, source="api", notice=notice, gpc=gpc_signal(),
+                          lift_confirmed=not gpc_signal())
     db.commit()
     if "answers" in body:
         rights.clear_residue(db.engine())  # the answers as they were, in the write-ahead log

@@ -121,12 +121,10 @@ def record(response):
 def consent_change(response):
     form = ConsentChangeForm()
     if form.validate_on_submit():
-        notice = current_notice()
-        notices.record_notice(db.session(), notice.version, notice.text, notice.language)  # in its own language
         try:
             rights.change_consent(db.session(), response, {key: form[key].data for key in CONSENT_CHOICES},
-                                  source="form", notice_version=notice.version,
-                                  gpc=gpc_signal(), lift_confirmed=form.lift_gpc.data)
+                                  source="form", notice=current_notice(), gpc=gpc_signal(),
+                                  lift_confirmed=form.lift_gpc.data)
         except errors.InvalidSubmission:  # only the GPC confirmation can be missing from this form
             db.session().rollback()
             return redirect(url_for(".record", gpc="confirm", _anchor="consent-heading"))

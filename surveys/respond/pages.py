@@ -8,7 +8,7 @@ from flask_babel import gettext
 from models.answering import settle, shows_minor
 from models.messages import Message
 
-from .. import catalogue, db, drafts, errors, notices, submissions
+from .. import catalogue, db, drafts, errors, submissions
 from ..keys import keyring
 from ..languages import readable, text_language
 from ..ratelimit import limiter, per_address
@@ -46,17 +46,16 @@ def questions(slug: str):
     if request.method == "POST" and submissions.submitted_with(db.session(), consent["token"]):
         return _to_receipt(survey, consent["token"], consent["gpc"])  # stored once already; its receipt waits
     state = _state(survey, consent)
-    wanted = request.form.get("page") if request.method == "POST" else request.args.get("page", state.page)
-    page, view, visible = _page(survey, state, wanted)
     if request.method == "GET":
-        return _render(survey, state, page)
+        return _render(survey, state, request.args.get("page", state.page))
+    page, view, _ = _page(survey, state, request.form.get("page"))
     form = answers_form(view.fields)()
     if form.validate_on_submit():
         action = request.form.get("action", "submit")
         outcome = _step(survey, state, page, view, form, action if action in ACTIONS else "submit")
         if outcome is not None:
             return outcome
-    return _render(survey, state, page, form)
+    return _render(survey, state, page.name, form)
 
 
 def _page(survey, state, wanted):
@@ -67,8 +66,8 @@ def _page(survey, state, wanted):
     return page, page_view(survey.instrument, page, state.answers, shown, texts=readable(survey)), visible
 
 
-def _render(survey, state, page, form=None, errors=None):
-    page, view, visible = _page(survey, state, page.name)
+def _render(survey, state, wanted, form=None, errors=None):
+    page, view, visible = _page(survey, state, wanted)
     if form is None:
         form = answers_form(view.fields)(data={PREFIX + f.name: as_form_text(f, state.answers.get(f.name))
                                               for f in view.fields})
@@ -95,7 +94,7 @@ def _step(survey, state, page, view, form, action):
         state.page = page.name
         drafts.save_draft(db.session(), keyring(), survey.id, state, _hours())
         db.commit()
-        return _render(survey, state, page, form)  # what was typed, even what does not fit yet; no errors shown
+        return _render(survey, state, page.name, form)  # what was typed, even what does not fit yet; no errors shown
     if action == "back":
         state.page = _neighbour(survey, state, page, -1)
         return _saved(survey, state)
@@ -133,27 +132,22 @@ def _neighbour(survey, state, page, step: int):
 
 
 def _submit(survey, state):
-    notice = current_notice()
-    notices.record_notice(db.session(), notice.version, notice.text, notice.language)  # the text in its language
     try:
         submissions.submit_once(
             db.session(), keyring(), survey, state.answers, state.consent, state.token, source="form",
-            notice=notice, client=client_info(), gpc=state.gpc, discard_hidden=True, language=text_language(survey))
+            notice=current_notice(), client=client_info(), gpc=state.gpc, discard_hidden=True, language=text_language(survey))
     except errors.NotEligible as exc:
         db.session().rollback()
         return _refuse(survey, state, exc)
     except errors.InvalidSubmission as exc:
         db.session().rollback()
-        if submissions.submitted_with(db.session(), state.token):
-            # A second post of this page found the draft gone: the first one stored it all a moment ago.
-            return _to_receipt(survey, state.token, state.gpc)
         # A question on another page (one a changed answer brought back) needs its answer: go there.
         first = next((p for p in survey.instrument.pages for f in p.fields if f.name in exc.errors),
                      survey.instrument.pages[0])
         state.page = first.name
         drafts.save_draft(db.session(), keyring(), survey.id, state, _hours())
         db.commit()
-        return _render(survey, state, first, errors=exc.errors)
+        return _render(survey, state, first.name, errors=exc.errors)
     except errors.AlreadySubmitted:
         db.session().rollback()  # the first post stored the response; this one shows its receipt
     else:

@@ -38,3 +38,22 @@ def test_every_export_carries_the_language(app, client, login, submit, tmp_path)
         assert meta.column_names_to_labels["language"] == "The language the survey was answered in"
     sheet = pd.read_excel(io.BytesIO(download(client, **form, format="xlsx")), sheet_name="data")
     assert list(sheet["language"]) == ["en", "en"]
+
+
+def test_a_consent_change_keeps_the_language_of_the_notice_it_was_made_under(app, client, submit):
+    from sqlalchemy import select
+
+    from models.response import ConsentEvent, NoticeVersion
+    from surveys import db
+    from tests.conftest import csrf_token
+
+    receipt = submit(DEMO, {"wellbeing": "good"}).get_json()["receipt"]
+    page = client.get("/me?lang=es")
+    client.post("/me", data={"csrf_token": csrf_token(page.data), "code": receipt})
+    record = client.get("/me/record")
+    client.post("/me/consent", data={"csrf_token": csrf_token(record.data), "opt_out_other_purposes": "y"})
+    with app.app_context():
+        first, changed = db.session().scalars(select(ConsentEvent).order_by(ConsentEvent.id)).all()
+        languages = set(db.session().scalars(select(NoticeVersion.language)))
+    assert (first.language, changed.language) == ("en", "es") and changed.changes == {"opt_out_other_purposes": True}
+    assert "es" in languages  # the Spanish notice it was made under is kept, as shown

@@ -10,6 +10,7 @@ from models.recipient import ApiToken
 from models.response import Response
 from models.vocabulary import PurposeRelation, RecipientKind
 from surveys import db, rights
+from surveys.notices import Notice
 from tests.conftest import CLASSES, COMBOS, bearer, combo_tag, csv_rows, export_form, independent_statement
 
 
@@ -126,7 +127,8 @@ def test_a_narrowed_consent_is_listed_and_takes_effect_on_the_next_page(app, cli
     with app.app_context():
         session = db.session()
         row = session.scalars(select(Response).where(Response.non_pii["tag"].as_string() == "tag-001")).one()
-        rights.change_consent(session, row, {"opt_out_third_party": True}, source="api", notice_version="v")
+        rights.change_consent(session, row, {"opt_out_third_party": True}, source="api",
+                              notice=Notice(version="v", text="The notice, version v."))
         db.commit()
     item = next(i for i in pages(client, acme) if i["answers"]["tag"] == "tag-001")
     assert "name" in item["withheld"] and "name" not in item["answers"]
