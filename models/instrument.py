@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .expressions import Expression, evaluate, is_true, parse
 from .vocabulary import FieldType
+
+
+def reads_through(expr: Expression, formula_of: Callable[[str], Expression | None]) -> set[str]:
+    """Every name an expression depends on: those it reads, and through any score among them, what its formula
+    reads (the scores' own names included)."""
+    seen: set[str] = set()
+    pending = list(expr.names)
+    while pending:
+        name = pending.pop()
+        if name not in seen:
+            seen.add(name)
+            if (formula := formula_of(name)) is not None:
+                pending += formula.names
+    return seen
 
 
 @dataclass(frozen=True)

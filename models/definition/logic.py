@@ -7,6 +7,7 @@ from typing import Iterable
 
 from ..choices import Choice
 from ..expressions import Expression, ExpressionError, Kind, check, parse
+from ..instrument import reads_through
 from ..vocabulary import Classification, FieldType
 from .spec import FieldSpec, MatrixSpec, Problem, SectionSpec
 
@@ -137,23 +138,11 @@ class _Logic:
             if not problems and kind not in (Kind.BOOLEAN, Kind.ANY):
                 self.add(key, f"must be a condition (true or false), but {expr.source!r} gives {kind.value}")
 
-    def inputs(self, expr: Expression) -> set[str]:
-        """The answers an expression depends on, through any scores it reads."""
-        seen: set[str] = set()
-        pending = list(expr.names)
-        while pending:
-            name = pending.pop()
-            if name not in seen:
-                seen.add(name)
-                if (formula := self.formula_of(name)) is not None:
-                    pending += formula.names
-        return seen
-
     def reads_before(self) -> None:
         for key, (expr, position) in self.expressions.items():
             if key.endswith(".formula"):
                 continue
-            for name in sorted(self.inputs(expr)):
+            for name in sorted(reads_through(expr, self.formula_of)):
                 if self.formula_of(name) is None and self.position[name] >= position:
                     whose = "its own answer" if key == f"{name}.show_if" else f"{name!r}, which comes after it"
                     self.add(key, f"reads {whose}: a condition may read only answers given before it")

@@ -10,8 +10,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from models.survey import Survey
+
+from .files import FileWriter
 from .lines import Line
-from .variables import LANGUAGE, RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, Variable
+from .variables import LANGUAGE, RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, Variable, variables
 
 #: In a numeric column: withheld (no answer is infinite: the checks refuse it); unanswered is NaN.
 WITHHELD_NUMBER = -math.inf
@@ -143,3 +146,16 @@ class Columns:
 def _position(variables: list[Variable], name: str) -> int:
     """Where one of the columns not read from the answers is: the first of its name (a field may share it)."""
     return next(index for index, v in enumerate(variables) if v.field is None and v.name == name)
+
+
+class ColumnsWriter(FileWriter):
+    """A format pyreadstat writes whole (SPSS, Stata): the lines gathered as columns, written at the end."""
+
+    def __init__(self, survey: Survey):
+        super().__init__()
+        self.title = survey.title
+        self.variables = variables(survey)
+        self.columns = Columns(self.variables)
+
+    def add(self, lines: list[Line]) -> None:
+        self.columns.add(lines)

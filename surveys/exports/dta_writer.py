@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.survey import Survey
-
-from .columns import TEXTUAL, WITHHELD_NUMBER, Columns
-from .files import FileWriter, cut, data_frame
-from .lines import Line
+from .columns import TEXTUAL, WITHHELD_NUMBER, Columns, ColumnsWriter
+from .files import cut, data_frame
 from .names import stata_names
-from .variables import Storage, Variable, own_columns, variables
+from .variables import Storage, Variable, own_columns
 
 TAG = "a"
 #: Stata counts days, and milliseconds, from 1 January 1960; ours come from 1970.
@@ -24,17 +21,8 @@ _WHOLE = {Storage.INTEGER, Storage.CODED_INT, Storage.CODED_TEXT, Storage.BOOLEA
 _LONG = 2_147_483_620
 
 
-class DtaWriter(FileWriter):
+class DtaWriter(ColumnsWriter):
     media_type, extension = "application/x-stata-dta", "dta"
-
-    def __init__(self, survey: Survey):
-        super().__init__()
-        self.title = survey.title
-        self.variables = variables(survey)
-        self.columns = Columns(self.variables)
-
-    def add(self, lines: list[Line]) -> None:
-        self.columns.add(lines)
 
     def write(self, path: str) -> None:
         import pyreadstat  # with pandas, a third of a second at start-up that only these exports need

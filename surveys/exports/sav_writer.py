@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.survey import Survey
-
-from .columns import WITHHELD_NUMBER, Columns
-from .files import FileWriter, cut, data_frame
-from .lines import Line
+from .columns import WITHHELD_NUMBER, Columns, ColumnsWriter
+from .files import cut, data_frame
 from .names import spss_names
-from .variables import Storage, Variable, own_columns, variables
+from .variables import Storage, Variable, own_columns
 
 WITHHELD_TEXT = " -99"
 WITHHELD_LABEL = "withheld"
@@ -23,17 +20,8 @@ _WHOLE = {Storage.INTEGER, Storage.CODED_INT, Storage.BOOLEAN, Storage.OPTION}
 _SCALE = {Storage.NUMBER, Storage.INTEGER, Storage.DATE, Storage.DATETIME, Storage.TIME}
 
 
-class SavWriter(FileWriter):
+class SavWriter(ColumnsWriter):
     media_type, extension = "application/x-spss-sav", "sav"
-
-    def __init__(self, survey: Survey):
-        super().__init__()
-        self.title = survey.title
-        self.variables = variables(survey)
-        self.columns = Columns(self.variables)
-
-    def add(self, lines: list[Line]) -> None:
-        self.columns.add(lines)
 
     def write(self, path: str) -> None:
         import pyreadstat  # with pandas, a third of a second at start-up that only these exports need

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from models.choices import options
-from models.instrument import Instrument, Page, Resolved
+from models.instrument import Instrument, Page, Resolved, reads_through
 from models.vocabulary import FieldType
 
 
@@ -51,7 +51,7 @@ def page_view(instrument: Instrument, page: Page, answers: dict[str, Any], shown
     def decide(keys: list[str]) -> tuple[bool, str | None]:
         """(render it, the conditions the browser evaluates)."""
         exprs = [instrument.conditions[key] for key in keys if key in instrument.conditions]
-        names = set().union(*(_inputs(instrument, e) for e in exprs)) if exprs else set()
+        names = set().union(*(reads_through(e, instrument.formulas.get) for e in exprs)) if exprs else set()
         if not names & on_page:
             return all(key in shown.shown for key in keys if key in instrument.conditions), None
         read.update(names)
@@ -86,19 +86,6 @@ def page_view(instrument: Instrument, page: Page, answers: dict[str, Any], shown
                                                      [row for row, _ in item.rows]))
     return PageView(page, tuple(items), fields, _logic(instrument, read, on_page, answers, today) if read else None,
                     section_logic)
-
-
-def _inputs(instrument: Instrument, expr) -> set[str]:
-    """The answers a condition depends on, through the scores it reads."""
-    seen: set[str] = set()
-    pending = list(expr.names)
-    while pending:
-        name = pending.pop()
-        if name not in seen:
-            seen.add(name)
-            if name in instrument.formulas:
-                pending += instrument.formulas[name].names
-    return seen
 
 
 def _logic(instrument: Instrument, read: set[str], on_page: set[str], answers: dict[str, Any],
