@@ -22,6 +22,19 @@ class Checks:
         for key, line in getattr(mapping, "duplicates", []):
             self.add(f"{where}.{key}" if where else key, "is given twice", line)
 
+    def opened(self, item: Any, where: str, line: int | None, keys: set[str], shape: str,
+               name_key: str = "name") -> str | None:
+        """An item of a list as a mapping: the prefix its problems are located by (`fields[2] (age).`), with its
+        repeated and unknown keys reported; None, and a problem, when it is not a mapping at all."""
+        if not isinstance(item, dict):
+            self.add(where, f"must be a mapping with {shape}", line)
+            return None
+        raw = item.get(name_key)
+        at = f"{where} ({raw})." if isinstance(raw, str) else f"{where}."
+        self.duplicates(item, at.rstrip("."))
+        self.unknown_keys(item, keys, at)
+        return at
+
     def unknown_keys(self, mapping: dict, allowed: set[str], where: str) -> None:
         for key in mapping:
             if key not in allowed:

@@ -26,14 +26,10 @@ ONLY_FOR = {
 
 class FieldChecks(TextChecks):
     def field(self, item: Any, where: str, line: int | None, section: str | None) -> FieldSpec | None:
-        if not isinstance(item, dict):
-            self.add(where, "must be a mapping with name, type and classification (or a matrix)", line)
-            return None
-        raw_name = item.get("name")
-        where = f"{where} ({raw_name})." if isinstance(raw_name, str) else f"{where}."
         before = len(self.problems)
-        self.duplicates(item, where.rstrip("."))
-        self.unknown_keys(item, FIELD_KEYS, where)
+        where = self.opened(item, where, line, FIELD_KEYS, "name, type and classification (or a matrix)")
+        if where is None:
+            return None
         name = self.name(item, "name", where)
         label = self.words(item, "label", where, required=False, max_len=5000, path=name and field_key(name, "label"))
         help_text = self.words(item, "help", where, required=False, max_len=2000, path=name and field_key(name, "help"))

@@ -59,13 +59,9 @@ class DefinitionChecks(FieldChecks):
         fields: list[FieldSpec] = []
         for index, item in enumerate(items or []):
             line = line_of(items, index)
-            if not isinstance(item, dict):
-                self.add(f"sections[{index}]", "must be a mapping with name, title and fields", line)
+            where = self.opened(item, f"sections[{index}]", line, SECTION_KEYS, "name, title and fields")
+            if where is None:
                 continue
-            raw = item.get("name")
-            where = f"sections[{index}] ({raw})." if isinstance(raw, str) else f"sections[{index}]."
-            self.duplicates(item, where.rstrip("."))
-            self.unknown_keys(item, SECTION_KEYS, where)
             name = self.name(item, "name", where)
             title = self.words(item, "title", where, required=False, max_len=500,
                                path=name and section_key(name, "title"))
@@ -101,11 +97,8 @@ class DefinitionChecks(FieldChecks):
 
     def matrix(self, item: dict, where: str, line: int | None, section: str | None) -> list[FieldSpec]:
         """A grid → one choice field per row, on the grid's shared choices."""
-        raw = item.get("matrix")
-        where = f"{where} ({raw})." if isinstance(raw, str) else f"{where}."
         before = len(self.problems)
-        self.duplicates(item, where.rstrip("."))
-        self.unknown_keys(item, MATRIX_KEYS, where)
+        where = self.opened(item, where, line, MATRIX_KEYS, "matrix, label, choices and rows", name_key="matrix")
         name = self.name(item, "matrix", where)
         label = self.words(item, "label", where, required=True, max_len=5000, path=name and matrix_key(name, "label"))
         help_text = self.words(item, "help", where, required=False, max_len=2000,
@@ -121,14 +114,11 @@ class DefinitionChecks(FieldChecks):
         rows = self.items(item, "rows", where, "row", MAX_FIELDS) or []
         specs = []
         for index, row in enumerate(rows):
-            at, row_line = f"{where}rows[{index}]", line_of(rows, index) or line
-            if not isinstance(row, dict):
-                self.add(at, "must be a mapping with name and label", row_line)
+            row_line = line_of(rows, index) or line
+            at = self.opened(row, f"{where}rows[{index}]", row_line, ROW_KEYS, "name and label")
+            if at is None:
                 continue
             raw_row = row.get("name")
-            at = f"{at} ({raw_row})." if isinstance(raw_row, str) else f"{at}."
-            self.duplicates(row, at.rstrip("."))
-            self.unknown_keys(row, ROW_KEYS, at)
             row_name = self.name(row, "name", at)
             row_label = self.words(row, "label", at, required=True, max_len=5000,
                                    path=row_name and field_key(row_name, "label"))
