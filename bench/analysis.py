@@ -5,13 +5,10 @@ written (SPSS, Stata and Excel to a temporary file first, as the service does) a
     python -m bench.analysis [--responses 1000000] [--dir /tmp/surveys-bench] [--formats csv,xlsx,sav,dta]
 """
 import argparse
-import json
 import os
-import subprocess
-import sys
 import time
 
-from bench.common import DEFAULT_DIR, ROOT, bench_app, ensure_responses, peak_rss_mb, report
+from bench.common import DEFAULT_DIR, bench_app, ensure_responses, measured_apart, peak_rss_mb, report
 
 FORMATS = ["csv", "xlsx", "sav", "dta"]
 LIMIT_MB = 1024
@@ -38,11 +35,6 @@ def measure(app, fmt: str) -> None:
            megabytes=round(size / 2**20, 1), peak_rss_mb=round(peak_rss_mb(), 1))
 
 
-def run(fmt: str, directory: str) -> dict:
-    output = subprocess.run([sys.executable, "-m", "bench.analysis", "--measure", fmt, "--dir", directory],
-                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -56,7 +48,7 @@ def main() -> None:
         return measure(app, args.measure)
     ensure_responses(app, args.responses)
     for fmt in args.formats.split(","):
-        figures = run(fmt, args.dir)
+        figures = measured_apart("bench.analysis", fmt, args.dir)
         verdict = "within" if figures["peak_rss_mb"] < LIMIT_MB else "OVER"
         print(f"{fmt:>4}: {figures['rows']:>9,} rows in {figures['seconds']:>6} s = {figures['rows_per_s']:>7,} rows/s,"
               f" {figures['megabytes']:>7} MB written, peak RSS {figures['peak_rss_mb']} MB ({verdict} {LIMIT_MB} MB)",

@@ -1,6 +1,7 @@
 """A benchmark instance: the demo survey with N seeded responses, kept between runs."""
 import json
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,3 +51,11 @@ def peak_rss_mb() -> float:
 
 def report(**figures) -> None:
     print(json.dumps(figures))
+
+
+def measured_apart(module: str, kind: str, directory: str) -> dict:
+    """Run `python -m <module> --measure <kind>` in a process of its own (its peak memory is its alone) and
+    return the figures it reported last."""
+    output = subprocess.run([sys.executable, "-m", module, "--measure", kind, "--dir", directory],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])

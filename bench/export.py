@@ -5,13 +5,10 @@ of the same rows. Each side runs in a process of its own so its peak RSS is its 
 """
 import argparse
 import csv
-import json
 import os
-import subprocess
-import sys
 import time
 
-from bench.common import DEFAULT_DIR, ROOT, bench_app, ensure_responses, peak_rss_mb, report
+from bench.common import DEFAULT_DIR, bench_app, ensure_responses, measured_apart, peak_rss_mb, report
 
 RAW = ("SELECT id, public_id, submitted_at, non_pii, pii, spi, data_key, opt_out_third_party, "
        "opt_out_other_purposes, spi_disclosure FROM responses WHERE survey_id = :survey ORDER BY id")
@@ -55,11 +52,6 @@ def measure_export(app) -> None:
            peak_rss_mb=round(peak_rss_mb(), 1))
 
 
-def run(kind: str, directory: str) -> dict:
-    output = subprocess.run([sys.executable, "-m", "bench.export", "--measure", kind, "--dir", directory],
-                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -73,7 +65,7 @@ def main() -> None:
     if args.measure == "export":
         return measure_export(app)
     ensure_responses(app, args.responses)
-    raw, export = run("raw", args.dir), run("export", args.dir)
+    raw, export = measured_apart("bench.export", "raw", args.dir), measured_apart("bench.export", "export", args.dir)
     print(f"raw SELECT → csv.writer : {raw['rows']:>9,} rows in {raw['seconds']:>6} s = {raw['rows_per_s']:>8,} rows/s,"
           f" peak RSS {raw['peak_rss_mb']} MB")
     print(f"consent-filtered export : {export['rows']:>9,} rows in {export['seconds']:>6} s = "

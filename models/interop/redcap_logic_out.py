@@ -33,6 +33,13 @@ def _fields_compared(node: tuple) -> str | None:
     return None
 
 
+def _name_first(op: str, left: tuple, right: tuple) -> tuple[str, tuple, tuple]:
+    """`3 < x` as `x > 3`: REDCap reads best with the field first."""
+    if left[0] == "lit" and right[0] == "name":
+        return {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op), right, left
+    return op, left, right
+
+
 def _wrap(text: str, level: int, least: int) -> str:
     return f"({text})" if level < least else text
 
@@ -102,9 +109,7 @@ class _Writer:
         level = _LEVEL["=="]
         if op == "in":
             return _wrap(self.option(left, right, "1"), level, least)
-        if left[0] == "lit" and right[0] == "name":
-            left, right = right, left
-            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        op, left, right = _name_first(op, left, right)
         a, b = self.operand(left), self.operand(right)
         names = left[0] == "name", right[0] == "name"
         if op == "==" and all(names):  # two blanks are equal in REDCap, never here
@@ -146,9 +151,7 @@ class _Writer:
             return _wrap(inner, _LEVEL[flipped], least)
         if op == "in":
             return _wrap(self.option(left, right, "0"), level, least)
-        if left[0] == "lit" and right[0] == "name":
-            left, right = right, left
-            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        op, left, right = _name_first(op, left, right)
         a, b = self.operand(left), self.operand(right)
         if op == "==" and right[0] == "name" and left[0] == "name":
             return _wrap(f"{a} <> {b} or {a} = \"\"", _LEVEL["or"], least)
