@@ -67,10 +67,11 @@ def _items(spec: SurveySpec, fields: list[FieldSpec] | tuple[FieldSpec, ...], wo
             if m.show_if:
                 grid["show_if"] = m.show_if
             grid.update(classification=f.classification.value, required=f.required,
-                        choices=_choices(f.matrix, f.choices or (), words, plain=False), rows=[_row(f, f, words)])
+                        choices=_choices(f.matrix, f.choices or (), words, plain=False))
+            grid["rows"] = [_row(f, grid, words)]
             items.append(grid)
         else:
-            items[-1]["rows"].append(_row(f, _Head(items[-1]), words))
+            items[-1]["rows"].append(_row(f, items[-1], words))
     return items
 
 
@@ -82,20 +83,14 @@ def _choices(owner: str, choices, words: _Words, *, plain: bool) -> list:
     return [{"value": c.value, "label": words(choice_key(owner, c.value), c.label)} for c in choices]
 
 
-class _Head:
-    """What a row inherits from its grid, to write only where it differs."""
-
-    def __init__(self, grid: dict):
-        self.classification, self.required = grid["classification"], grid["required"]
-
-
-def _row(f: FieldSpec, head: Any, words: _Words) -> dict[str, Any]:
+def _row(f: FieldSpec, grid: dict[str, Any], words: _Words) -> dict[str, Any]:
+    """A grid's row: its class and `required` written only where they differ from the grid's."""
     row: dict[str, Any] = {"name": f.name, "label": words(field_key(f.name, "label"), f.label)}
     if f.help:
         row["help"] = words(field_key(f.name, "help"), f.help)
-    if f.classification != head.classification:
+    if f.classification != grid["classification"]:
         row["classification"] = f.classification.value
-    if f.required != head.required:
+    if f.required != grid["required"]:
         row["required"] = f.required
     if f.show_if:
         row["show_if"] = f.show_if

@@ -281,3 +281,18 @@ def test_a_form_s_date_and_time_is_read_in_the_browser_s_zone_and_stored_in_utc(
         as_text=True)).group(1)
     answers = record(client, receipt)["answers"]
     assert answers["seen_at"] == "2026-11-23T09:00:00Z" and answers["bedtime"] == "22:15"
+
+
+def test_a_draft_is_counted_nowhere_and_disclosed_to_no_one(app, client, phq, make_recipient, login):
+    token = make_recipient("Acme", surveys=("phq",))
+    consent_step(client)
+    last_page(client, "phq", q_age="40", q_zip="94110", q_phq1="3", q_phq2="3")
+    page = client.get("/api/v1/surveys/phq/responses?purpose=care-quality", headers=bearer(token)).get_json()
+    assert page["data"] == []
+    totals = client.get("/api/v1/surveys/phq/aggregates?purpose=care-quality", headers=bearer(token)).get_json()
+    assert all(summary["answered"] in (0, None) for summary in totals["fields"].values())
+    login("admin", spi=True)
+    dashboard = client.get("/researcher/").get_data(as_text=True)
+    block = dashboard[dashboard.index("Mood check"):]
+    assert re.search(r'<strong class="responses">0</strong>', block)
+    assert csv_rows(download(client, survey="phq", recipient="1", purpose="care-quality")) == []
