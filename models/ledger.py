@@ -30,7 +30,7 @@ class LedgerEntry(Base):
     at: Mapped[timestamp]
     #: Who asked: a staff email, "recipient:<name>", or "system".
     actor: Mapped[str] = mapped_column(String(254))
-    #: export | aggregate | api_page | erasure
+    #: export | aggregate | api_page | erasure | survey_saved | review | survey_status | account | grant
     action: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(100), default="")
     purpose: Mapped[str] = mapped_column(String(64), default="")
@@ -143,12 +143,19 @@ def _lock(session: Session) -> None:
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7102)")
 
 
-def append_erasure(session: Session, survey: str, public_id: str, reason: str, actor: str) -> LedgerEntry:
-    """An erasure, in the caller's transaction: that it happened, never what was erased."""
+def append_event(session: Session, action: str, actor: str, note: str, survey: str = "",
+                 fields: list[str] | None = None) -> LedgerEntry:
+    """Something done that discloses nothing (an erasure, a classification review, a staff account changed),
+    in the caller's transaction: that it happened and who did it, never any answer."""
     return append(session, LedgerEntry(
-        actor=actor, action="erasure", survey=survey, note=f"{reason}: {public_id}", batch=secrets.token_hex(16),
-        recipient="", purpose="", purpose_relation="", format="", fields=[], withheld={}, respondent_count=0,
-        respondents_digest=RespondentsDigest().hexdigest(), payload_digest=hashlib.sha256(b"").hexdigest()))
+        actor=actor, action=action, survey=survey, note=note, batch=secrets.token_hex(16),
+        recipient="", purpose="", purpose_relation="", format="", fields=list(fields or []), withheld={},
+        respondent_count=0, respondents_digest=RespondentsDigest().hexdigest(),
+        payload_digest=hashlib.sha256(b"").hexdigest()))
+
+
+def append_erasure(session: Session, survey: str, public_id: str, reason: str, actor: str) -> LedgerEntry:
+    return append_event(session, "erasure", actor, f"{reason}: {public_id}", survey)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,26 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
+    run(engine, command.upgrade, revision)
+
+
+def run(engine: Engine, step, revision: str) -> None:
+    """An upgrade or downgrade in one transaction. On SQLite, foreign keys are off while it runs: changing a
+    constraint copies the table, and dropping the old copy would otherwise cascade into every table that
+    references it. Whatever the migration left dangling is refused before the transaction ends."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a PRAGMA outside any transaction: inside one, SQLite ignores it
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                step(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows whose foreign keys point at nothing")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()

@@ -93,3 +93,25 @@ class Field(Base):
     matrix: Mapped[str | None] = mapped_column(String(64))
 
     survey: Mapped[Survey] = relationship(back_populates="fields")
+
+
+class SurveyVersion(Base):
+    """Every definition saved for a survey, as our own format's data, with who saved it, from where, and
+    who confirmed its classification. The survey's own rows are the newest; these are its history."""
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "number"),)
+
+    id: Mapped[intpk]
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    #: 1, 2, 3 … per survey.
+    number: Mapped[int]
+    #: The definition as our YAML/JSON format holds it (models.definition.writer.definition_data).
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(254))
+    saved_at: Mapped[timestamp]
+    #: Where it came from: "upload of x.csv (REDCap data dictionary)", "command line: x.yaml", "class review".
+    source: Mapped[str] = mapped_column(Text, default="")
+    #: Fields an import classified spi for want of a tag: the review shows them apart.
+    defaulted_spi: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reviewed_by: Mapped[str | None] = mapped_column(String(254))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

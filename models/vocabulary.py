@@ -58,6 +58,8 @@ class Role(enum.StrEnum):
 
 
 class SurveyStatus(enum.StrEnum):
+    #: Saved but its classification not yet confirmed by a reviewer: no respondent, no disclosure.
+    DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
 
@@ -107,6 +109,17 @@ STAFF_ERASURE_REASONS = (ErasureReason.MINOR, ErasureReason.STAFF)
 class StaffRole(enum.StrEnum):
     ADMIN = "admin"
     RESEARCHER = "researcher"
+
+
+class SurveyRole(enum.StrEnum):
+    """What a staff member may do with one survey they are granted; each role includes the ones before it."""
+    VIEWER = "viewer"      # see it, preview it, read its versions and results
+    EXPORTER = "exporter"  # and export its responses
+    EDITOR = "editor"      # and upload new versions, open and close it
+
+    @property
+    def rank(self) -> int:
+        return list(SurveyRole).index(self)
 
 
 def sql_in(column: str, kind: type[enum.Enum]) -> str:

@@ -14,7 +14,8 @@ from models.response import Response
 from models.survey import Field, Survey
 from models.vocabulary import SurveyStatus
 
-from .errors import NotFound, StrandedData, SurveyClosed
+from .errors import NotFound, StrandedData, SurveyClosed, SurveyInReview
+from . import versions
 from .snapshots import SurveySnapshot, survey_snapshot
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def respondent_survey(session: Session, slug: str) -> SurveySnapshot:
 
 def get_open_survey(session: Session, slug: str) -> SurveySnapshot:
     survey = respondent_survey(session, slug)
+    if survey.status == SurveyStatus.DRAFT:
+        raise SurveyInReview(f"The survey {slug!r} is not open yet: its questions are being reviewed.")
     if not survey.is_open:
         raise SurveyClosed(f"The survey {slug!r} is closed and takes no more responses.")
     return survey
@@ -52,10 +55,14 @@ def count_responses(session: Session, survey: Survey) -> int:
     return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
 
 
-def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple[Survey, bool]:
-    """Create the survey, or update it in place. Once responses exist, a change that would
-    strand stored answers (a field removed, reclassified or retyped, a choice dropped or recoded, a
-    score's formula changed) is refused."""
+def save_survey(session: Session, spec: SurveySpec, actor: str = "cli", *, source: str = "the command line",
+                reviewed: bool = True, defaulted_spi: tuple[str, ...] = ()) -> tuple[Survey, bool]:
+    """Create the survey, or update it in place, and keep what was saved as its next version. Once responses
+    exist, a change that would strand stored answers (a field removed, reclassified or retyped, a choice dropped
+    or recoded, a score's formula changed) is refused.
+
+    Saved unreviewed (uploaded in the browser), it is a draft until a reviewer confirms its classification;
+    saved by an administrator's command line, it takes the status its definition gives."""
     survey = session.scalar(select(Survey).where(Survey.slug == spec.slug))
     created = survey is None
     if created:
@@ -69,7 +76,8 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
                 + "; ".join(changes) + ". Create a new survey (a new slug) instead.", {"fields": changes})
     for attr in ("title", "purpose", "purpose_description", "description", "min_age", "retention_days"):
         setattr(survey, attr, getattr(spec, attr))
-    survey.status, survey.layout = spec.status, spec.layout()
+    survey.status = spec.status if reviewed else SurveyStatus.DRAFT
+    survey.layout = spec.layout()
     survey.languages = list(spec.languages)
     survey.translations = {lang: dict(texts) for lang, texts in spec.translations.items()}
     # Every save is a new version, fields included: respondents' requests compare it.
@@ -88,6 +96,7 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli") -> tuple
         fields.append(field)
     survey.fields = fields
     session.flush()
+    versions.record(session, survey, spec, actor, source, reviewed=reviewed, defaulted_spi=defaulted_spi)
     log.info("%s %s survey %s", actor, "created" if created else "updated", spec.slug)
     return survey, created
 
@@ -104,8 +113,8 @@ class SurveyOverview:
         return count / self.responses if self.responses else 0.0
 
 
-def survey_overviews(session: Session, days: int = 30) -> list[SurveyOverview]:
-    """Counts and consent rates per survey, from consent flags and timestamps only."""
+def survey_overviews(session: Session, surveys: list[Survey], days: int = 30) -> list[SurveyOverview]:
+    """Counts and consent rates for each of these surveys, from consent flags and timestamps only."""
     today = datetime.now(timezone.utc).date()
     start = today - timedelta(days=days - 1)
     # Two grouped queries for all surveys, not two per survey.
@@ -121,7 +130,7 @@ def survey_overviews(session: Session, days: int = 30) -> list[SurveyOverview]:
     days_shown = [str(start + timedelta(days=i)) for i in range(days)]
     return [SurveyOverview(survey, *totals.get(survey.id, (0, 0, 0, 0)),
                            per_day=[(d, counts.get((survey.id, d), 0)) for d in days_shown])
-            for survey in list_surveys(session)]
+            for survey in surveys]
 
 
 def list_surveys(session: Session) -> list[Survey]:

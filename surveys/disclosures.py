@@ -19,9 +19,9 @@ from models.disclosure import Audience, ConsentState, Decision, Withheld, decide
 from models.recipient import Recipient
 from models.response import Erasure, Response
 from models.survey import Survey
-from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason
+from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason, SurveyStatus
 
-from .errors import Forbidden
+from .errors import Forbidden, SurveyInReview
 from .recipients import require_shared
 
 DROP_WITHHELD = "drop"    # leave out respondents with anything withheld
@@ -39,7 +39,11 @@ class Disclosure:
 
 
 def prepare(survey: Survey, recipient: Recipient, purpose: str, actor: str, spi_clearance: bool = False) -> Disclosure:
-    """Check that this recipient may receive this survey for this purpose; Forbidden if not."""
+    """Check that this recipient may receive this survey for this purpose; Forbidden if not. Nothing of a draft
+    goes anywhere: the classes the rule would apply are not yet confirmed."""
+    if survey.status == SurveyStatus.DRAFT:
+        raise SurveyInReview(f"The survey {survey.slug!r} is a draft awaiting its classification review; "
+                             "nothing of it is disclosed until a reviewer confirms it.")
     require_shared(recipient, survey)
     if purpose != survey.purpose and purpose not in recipient.purpose_names:
         raise Forbidden(f"{purpose!r} is neither the survey's own purpose nor one registered for {recipient.name}.")

@@ -20,6 +20,11 @@ class SurveyClosed(DomainError):
     status, code = 409, "survey_closed"
 
 
+class SurveyInReview(DomainError):
+    """A draft: its classification is not yet confirmed, so nobody answers it and nothing of it is disclosed."""
+    status, code = 409, "survey_draft"
+
+
 class InvalidSubmission(DomainError):
     """Input that does not fit: `errors` names each field."""
     status, code = 422, "invalid"

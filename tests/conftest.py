@@ -246,10 +246,17 @@ def make_account(runner):
 
 
 @pytest.fixture
-def login(client, make_account):
-    """Sign a fresh account in through the login form; returns its email."""
-    def log_in(role: str = "researcher", spi: bool = False, email: str | None = None) -> str:
+def login(app, client, runner, make_account):
+    """Sign a fresh account in through the login form; returns its email. A researcher is granted `grant` (by
+    default exporter) on every survey that exists at that moment, as an admin would with `users grant`."""
+    def log_in(role: str = "researcher", spi: bool = False, email: str | None = None,
+               grant: str | None = "exporter") -> str:
         email = make_account(email or f"{role}{'-spi' if spi else ''}@example.org", role, spi)
+        if role == "researcher" and grant:
+            with app.app_context():
+                slugs = [s.slug for s in catalogue.list_surveys(db.session())]
+            result = runner.invoke(args=["users", "grant", email, *slugs, "--role", grant])
+            assert result.exit_code == 0, result.output
         page = client.get("/researcher/login")
         response = client.post("/researcher/login", data={"csrf_token": csrf_token(page.data), "email": email,
                                                           "password": PASSWORD})

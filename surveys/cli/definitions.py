@@ -36,7 +36,9 @@ def load_command(file: Path, slug, title, purpose, purpose_description, skip_uns
         sys.exit(1)
     session = db.session()
     try:
-        catalogue.save_survey(session, loaded.spec)
+        defaulted = tuple(loaded.imported.defaulted_spi) if loaded.imported else ()
+        catalogue.save_survey(session, loaded.spec, "command line", source=f"the command line: {file.name}",
+                              defaulted_spi=defaulted)
     except errors.StrandedData as exc:
         session.rollback()
         fail(f"{file}: {exc.message}")

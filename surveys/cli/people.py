@@ -6,9 +6,9 @@ import click
 from flask.cli import AppGroup
 
 from models.base import utcnow
-from models.vocabulary import StaffRole
+from models.vocabulary import StaffRole, SurveyRole
 
-from .. import accounts, db, errors, recipients
+from .. import access, accounts, catalogue, db, errors, recipients
 from ..keys import keyring
 from ..signin import passwords
 from .common import fail
@@ -34,6 +34,26 @@ def create_user_command(email: str, role: str, spi_access: bool, password_stdin:
         fail("; ".join([exc.message, *sum(exc.errors.values(), [])]))
     session.commit()
     click.echo(f"created {account.role} {account.email}{' with SPI access' if account.spi_access else ''}")
+
+
+@users_group.command("grant")
+@click.argument("email")
+@click.argument("slugs", nargs=-1, required=True)
+@click.option("--role", type=click.Choice([role.value for role in SurveyRole] + ["none"]), required=True,
+              help="viewer: see it and its results; exporter: and export it; editor: and change, open and close it; "
+                   "none: take the role away.")
+def grant_command(email: str, slugs: tuple[str, ...], role: str):
+    """Give a staff account a role on one or more surveys (admins need none: they may do everything)."""
+    session = db.session()
+    try:
+        account = accounts.find_active_account(session, email)
+        for slug in slugs:
+            access.grant(session, account, catalogue.get_survey(session, slug),
+                         None if role == "none" else SurveyRole(role), "command line")
+    except errors.DomainError as exc:
+        fail(exc.message)
+    session.commit()
+    click.echo(f"{account.email}: {role} on {', '.join(slugs)}")
 
 
 recipients_group = AppGroup("recipients", help="Third parties that receive disclosures.")

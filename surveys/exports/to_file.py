@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.crypto import KeyRing
 
-from .. import accounts, catalogue, recipients
+from .. import access, accounts, catalogue, recipients
 from ..disclosures import prepare
 from . import export_stream
 
@@ -38,6 +38,8 @@ def export_to_file(session: Session, sessions: sessionmaker, ring: KeyRing, *, s
     survey = catalogue.get_survey(session, slug)
     to = recipients.find_recipient(session, recipient)
     account = accounts.find_active_account(session, actor_email) if actor_email else None
+    if account is not None:  # acting as someone: only as far as their rights on this survey go
+        access.require(session, account, survey, access.Action.EXPORT)
     d = prepare(survey, to, purpose.strip(), account.email if account else CLI_ACTOR,
                 spi_clearance=bool(account and account.spi_access))
     digest, size = hashlib.sha256(), 0

@@ -1,12 +1,13 @@
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts, catalogue, db, disclosures, errors, recipients
+from .. import access, accounts, catalogue, db, disclosures, errors, recipients
 from ..charts import bars
 from ..exports import WRITERS, aggregate_release, codebook, export_stream
 from ..keys import keyring
 from ..signin import StaffUser, mark_session_permanent, passwords
 from . import bp
+from .common import survey_for, surveys_for
 from .forms import ConfirmForm, ExportForm, LoginForm
 
 
@@ -45,19 +46,18 @@ def logout():
 @bp.get("/")
 @login_required
 def dashboard():
-    overviews = catalogue.survey_overviews(db.session())
+    overviews = catalogue.survey_overviews(db.session(), surveys_for(access.Action.VIEW))
     return render_template("researcher/dashboard.html", overviews=overviews, bars=bars)
 
 
 def _export_form() -> ExportForm:
     session = db.session()
-    return ExportForm().fill(catalogue.list_surveys(session), recipients.list_recipients(session))
+    return ExportForm().fill(surveys_for(access.Action.EXPORT), recipients.list_recipients(session))
 
 
 def _disclosure(form: ExportForm) -> disclosures.Disclosure:
-    session = db.session()
-    survey = catalogue.get_survey(session, form.survey.data)
-    recipient = recipients.get_recipient(session, form.recipient.data)
+    survey = survey_for(form.survey.data, access.Action.EXPORT)
+    recipient = recipients.get_recipient(db.session(), form.recipient.data)
     return disclosures.prepare(survey, recipient, form.purpose.data.strip(), current_user.email,
                                spi_clearance=current_user.spi_access)
 
@@ -97,6 +97,6 @@ def download():
 @bp.get("/export/codebook/<slug>")
 @login_required
 def codebook_csv(slug: str):
-    survey = catalogue.get_survey(db.session(), slug)
+    survey = survey_for(slug, access.Action.VIEW)
     return Response(codebook(survey), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-codebook.csv"'})

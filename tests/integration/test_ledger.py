@@ -8,6 +8,7 @@ from tests.conftest import csrf_token
 
 @pytest.fixture
 def three_entries(app, client, login, submit):
+    """The demo survey's load (entry 1), the researcher's grant on it (2), then three exports (3 to 5)."""
     for i in range(3):
         submit("wellbeing-demo", {"wellbeing": "good", "full_name": f"P{i}"})
     login()
@@ -31,7 +32,7 @@ def verify(runner):
 
 def test_an_intact_ledger_verifies_and_prints_its_head(three_entries, runner):
     result = verify(runner)
-    assert result.exit_code == 0 and "ledger intact: 3 entries; head " in result.output
+    assert result.exit_code == 0 and "ledger intact: 5 entries; head " in result.output
 
 
 def test_an_altered_entry_breaks_the_chain(app, three_entries, runner):
@@ -63,7 +64,7 @@ def test_an_altered_list_of_respondents_breaks_the_chain(app, three_entries, run
 
 def test_cutting_the_tail_is_caught_against_a_recorded_head(app, three_entries, runner):
     head = verify(runner).output.strip().split("head ")[1]
-    sql(app, "DELETE FROM ledger_entries WHERE seq = 3")
+    sql(app, "DELETE FROM ledger_entries WHERE seq = 5")
     assert verify(runner).exit_code == 0  # the chain alone cannot see a missing tail
     result = runner.invoke(args=["audit", "verify", "--head", head])
     assert result.exit_code == 1 and "no longer in the ledger" in result.output
@@ -77,7 +78,7 @@ def test_appends_chain_one_after_another(app, three_entries):
         append_erasure(session, survey.slug, "abc", "staff", "admin@example.org")
         db.commit()
         rows = session.execute(text("SELECT seq, prev_digest, digest FROM ledger_entries ORDER BY seq")).all()
-    assert [row.seq for row in rows] == [1, 2, 3, 4]
+    assert [row.seq for row in rows] == [1, 2, 3, 4, 5, 6]
     assert all(rows[i].prev_digest == rows[i - 1].digest for i in range(1, 4))
     assert rows[0].prev_digest == "0" * 64
 

@@ -25,17 +25,14 @@ def test_ledger_lines_written_before_0004_are_found_by_response_id_after_it(app,
     from alembic import command
     from sqlalchemy import text
 
-    from models.schema import alembic_config, migrate
+    from models.schema import migrate, run
     token = make_recipient("Acme")
     kept, erased = (submit("wellbeing-demo", {"wellbeing": "good"}).get_json() for _ in range(2))
     assert client.get("/api/v1/surveys/wellbeing-demo/responses?purpose=care-quality",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.delete("/api/v1/me", headers={"X-Receipt": erased["receipt"]}).status_code == 204
     engine = app.extensions["surveys.engine"]
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    run(engine, command.downgrade, "0003")
     migrate(engine)
     with engine.connect() as connection:
         lines = dict(connection.execute(text("SELECT public_id, response_id FROM ledger_respondents")).all())
@@ -50,13 +47,10 @@ def test_choices_stored_as_plain_text_before_0006_become_coded_and_their_answers
     from alembic import command
     from sqlalchemy import text
 
-    from models.schema import alembic_config, migrate
+    from models.schema import migrate, run
     receipt = submit("wellbeing-demo", {"wellbeing": "good", "activities": ["walking"]}).get_json()["receipt"]
     engine = app.extensions["surveys.engine"]
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
+    run(engine, command.downgrade, "0005")
     def stored_choices():  # a JSON column: text on SQLite, already parsed on PostgreSQL
         with engine.connect() as connection:
             value = connection.execute(text("SELECT choices FROM fields WHERE name = 'wellbeing'")).scalar_one()
