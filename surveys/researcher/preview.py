@@ -5,7 +5,7 @@ A blueprint of its own, so that its pages are in the respondent's language, wher
 import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from models.answering import settle, shows_minor
@@ -41,13 +41,13 @@ def consent(slug: str):
             submissions.accept_consent(survey, {key: form[key].data for key in CONSENT_KEYS}, gpc=gpc)
         except errors.NotEligible as exc:
             return render_template("respond/refused.html", survey=readable(survey), message=exc.message,
-                                   preview=True), 403
+                                   previewing=True), 403
         except errors.InvalidSubmission as exc:
             show_errors(form, exc.errors)
-        else:
-            return _render(survey, {}, None)
+        else:  # the questions' own address, which the language switcher sends the page back to
+            return redirect(url_for(".questions", slug=slug))
     return render_template("respond/consent.html", survey=readable(survey), form=form, gpc=gpc,
-                           notice=current_notice(), preview=True)
+                           notice=current_notice(), previewing=True)
 
 
 @bp.route("/questions", methods=["GET", "POST"])
@@ -69,7 +69,7 @@ def questions(slug: str):
     answers = _kept(survey, settled.answers)
     action = request.form.get("action")
     if shows_minor(survey.fields, answers, survey.min_age, _today()):
-        return render_template("respond/refused.html", survey=readable(survey), preview=True, message=Message(
+        return render_template("respond/refused.html", survey=readable(survey), previewing=True, message=Message(
             "This survey is for people aged %(min_age)s or over.", min_age=survey.min_age)), 403
     if action == "stay" or (settled.errors and action != "back"):
         show_errors(form, settled.errors if action != "stay" else {})
@@ -89,7 +89,7 @@ def _finish(survey, answers):
         return _render(survey, answers, first.name, errors=final.errors)
     shown = readable(survey)
     return render_template("researcher/preview_done.html", survey=shown, answers=final.answers,
-                           fields={f.name: f for f in shown.fields}, preview=True)
+                           fields={f.name: f for f in shown.fields}, previewing=True)
 
 
 def _kept(survey, answers: dict) -> dict:
@@ -129,4 +129,4 @@ def _render(survey, answers: dict, wanted, form=None, errors=None):
     index = visible.index(page)
     return render_template("respond/questions.html", survey=readable(survey), form=form, prefix=PREFIX, view=view,
                            page=view.page, number=index + 1, pages=len(visible), last=index == len(visible) - 1,
-                           first=index == 0, hours=0, preview=True, earlier=json.dumps(answers, default=str))
+                           first=index == 0, hours=0, previewing=True, earlier=json.dumps(answers, default=str))

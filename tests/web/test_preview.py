@@ -52,8 +52,10 @@ def step(client, slug: str, page, action: str = "next", lang: str = "", **answer
 def start(client, slug: str, lang: str = ""):
     page = client.get(f"/researcher/surveys/{slug}/preview/{lang}")
     assert page.status_code == 200
-    return client.post(f"/researcher/surveys/{slug}/preview/{lang}", data={
+    sent = client.post(f"/researcher/surveys/{slug}/preview/{lang}", data={
         "csrf_token": csrf_token(page.data), "participate": "y", "age_confirmed": "y", "action": "continue"})
+    assert sent.status_code == 302
+    return client.get(sent.headers["Location"])
 
 
 def test_a_draft_is_previewed_page_by_page_with_its_logic_in_spanish_and_nothing_is_stored(app, client, login,
