@@ -83,6 +83,8 @@ def test_an_upload_is_a_draft_that_nobody_can_answer_and_nothing_of_it_is_disclo
     api = client.get("/api/v1/surveys/sleep-study/responses?purpose=care-quality",
                      headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 409
+    listed = client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {token}"}).get_json()["data"]
+    assert [s["slug"] for s in listed] == []
     assert client.get("/").data.count(b"sleep-study") == 0  # not listed to respondents
 
 
