@@ -159,7 +159,7 @@ def correct(response):
                                        message=rights.minor_erased(survey)), 403
             return redirect(url_for(".record"))
     return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX, views=views,
-                           logic=merged_logic(views))
+                           fields=fields, logic=merged_logic(views))
 
 
 @bp.get("/me/download")

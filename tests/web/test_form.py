@@ -41,10 +41,11 @@ def test_participation_must_be_ticked(client):
     assert "tick &#39;participate&#39;" in response.get_data(as_text=True)
 
 
-def test_age_not_confirmed_gets_a_kind_refusal_and_nothing_is_kept(client, count_rows):
+def test_age_not_confirmed_is_marked_beside_its_box_and_nothing_is_kept(client, count_rows):
     response = start(client, participate=True)
-    assert response.status_code == 403
-    assert "Thank you for your interest" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="age_confirmed-error"' in html
+    assert "Thank you for your interest" not in html
     assert client.get(f"/s/{DEMO}/questions").status_code == 302
     assert count_rows("responses") == 0
 
