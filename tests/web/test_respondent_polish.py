@@ -72,3 +72,45 @@ def test_the_correction_page_lists_its_errors_linked_to_each_field(client, submi
     assert '<a href="#q_email">' in summary
     assert '<a href="#q_wellbeing-0">' in summary  # a required radio group, by its first option
     assert 'id="q_visits"' in html and 'id="q_wellbeing-0"' in html
+
+
+# -- the codes shown once -----------------------------------------------------------------------
+
+def code_markup(html: str, element_id: str) -> str:
+    return re.search(rf'<p class="code" id="{element_id}">(.*?)</p>', html, re.S).group(1)
+
+
+def assert_shown_once_with_copy_and_print(html: str, element_id: str) -> None:
+    groups = re.findall(r'<span class="code-group">([A-Z2-7]{4}-?)</span>', code_markup(html, element_id))
+    assert len(groups) == 8 and code_markup(html, element_id).count("<wbr>") == 7  # breaks only between groups
+    assert "This code will not be shown again." in html
+    copy = re.search(r'<button type="button" data-copy="%s"[^>]*>' % element_id, html).group(0)
+    assert " hidden" in copy and 'data-copied="Copied"' in copy  # shown by the script alone
+    assert re.search(r'<button type="button" class="secondary" data-print hidden>Print</button>', html)
+    assert f'id="{element_id}-status" role="status"' in html
+    assert '<script src="/static/copy.js"></script>' in html and "onclick" not in html
+
+
+def test_the_receipt_keeps_each_group_whole_and_offers_copy_and_print(client):
+    start(client, participate=True, age_confirmed=True)
+    sent = answer(client, q_wellbeing="good")
+    html = text(client.get(sent.headers["Location"]))
+    assert_shown_once_with_copy_and_print(html, "receipt-code")
+    assert text(client.get(sent.headers["Location"])).count("receipt-code") == 0  # once: the next visit has none
+
+
+def test_the_resume_code_of_finish_later_is_shown_the_same_way(client):
+    start(client, participate=True, age_confirmed=True)
+    page = client.get(f"/s/{DEMO}/questions")
+    later = client.post(f"/s/{DEMO}/questions", data={"csrf_token": csrf_token(page.data), "action": "later",
+                                                      "page": "about_you", "q_full_name": "Ann"})
+    assert later.status_code == 200
+    assert_shown_once_with_copy_and_print(text(later), "resume-code")
+
+
+def test_the_copy_script_and_the_print_styles_are_served(client):
+    with client.get("/static/copy.js") as script:
+        assert script.status_code == 200 and "navigator.clipboard" in text(script) and "window.print" in text(script)
+    with client.get("/static/style.css") as response:
+        css = text(response)
+    assert ".code-group { white-space: nowrap; }" in css and "@media print" in css

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models.response import NoticeVersion
 from surveys import db
-from tests.conftest import DEMO, answer, csrf_token, sign_in, start
+from tests.conftest import DEMO, answer, csrf_token, shown_code, sign_in, start
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 
@@ -85,7 +85,7 @@ def test_a_respondent_answers_in_spanish_from_consent_to_withdrawal(app, client,
     # The receipt.
     done = answer(client, q_full_name="Ana López", q_wellbeing="good", q_visits="2", q_conditions="asma")
     receipt_page = text(client.get(done.headers["Location"]))
-    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', receipt_page).group(1)
+    code = shown_code(receipt_page)
     for words in ["<h1>Gracias</h1>", "Su código de recibo",
                   "<strong>Lo mostramos una sola vez y no podemos recuperarlo</strong>: solo guardamos una huella "
                   "digital de él.", "retirarse, lo que borra sus respuestas.",
