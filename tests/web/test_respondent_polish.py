@@ -2,8 +2,13 @@
 record in plain words, errors where they look, an icon, staff pages without the respondent's footer, and a
 plain-HTTP trial whose forms all failed without saying why."""
 import re
+from types import SimpleNamespace
 
-from tests.conftest import answer, csrf_token, start
+import pytest
+
+from surveys.respond.wording import disclosure_groups
+from tests.conftest import answer, bearer, csrf_token, sign_in, start
+from tests.unit.test_languages_definition import SPEC_EXAMPLE
 
 DEMO = "wellbeing-demo"
 
@@ -60,7 +65,6 @@ def test_the_api_still_refuses_an_unconfirmed_age_with_403(submit, count_rows):
 # -- the correction page ------------------------------------------------------------------------
 
 def test_the_correction_page_lists_its_errors_linked_to_each_field(client, submit):
-    from tests.conftest import sign_in
     sign_in(client, submit(DEMO, {"wellbeing": "good"}).get_json()["receipt"])
     page = client.get("/me/answers")
     bad = client.post("/me/answers", data={"csrf_token": csrf_token(page.data), "q_visits": "many",
@@ -114,3 +118,90 @@ def test_the_copy_script_and_the_print_styles_are_served(client):
     with client.get("/static/style.css") as response:
         css = text(response)
     assert ".code-group { white-space: nowrap; }" in css and "@media print" in css
+
+
+# -- the respondent's own record ------------------------------------------------------------------
+
+def flash_of(html: str) -> list[str]:
+    return re.findall(r'<p class="flash" role="status">([^<]*)</p>', html)
+
+
+@pytest.fixture
+def signed_in(client, submit):
+    """A respondent of the demo survey, signed in to their record."""
+    sign_in(client, submit(DEMO, {"full_name": "Ann Lee", "wellbeing": "good"}).get_json()["receipt"])
+    return client
+
+
+def test_the_record_names_the_choices_and_how_they_were_made_in_words(signed_in):
+    html = text(signed_in.get("/me/record"))
+    for words in ("Personal information kept from third parties: no",
+                  "Personal information used only for this survey: no", "Sensitive answers may be shared: no",
+                  "through the API"):
+        assert words in html, words
+    seen = re.sub(r"<[^>]+>", " ", html)  # the words on the page, not its markup's names
+    for name in ("spi disclosure", "opt out third party", "opt_out", "spi_disclosure"):
+        assert name not in seen, name
+
+
+def test_disclosures_are_grouped_by_recipient_and_purpose_with_the_labels_in_the_readers_language(
+        client, make_survey, submit, make_recipient):
+    slug = make_survey(SPEC_EXAMPLE)
+    code = submit(slug, {"age": 40, "smoker": False, "phq1": 0, "phq2": 1}, {"spi_disclosure": True}).get_json()[
+        "receipt"]
+    token = make_recipient("Acme", surveys=(slug,))
+    for _ in range(2):
+        assert client.get(f"/api/v1/surveys/{slug}/responses?purpose=care-quality",
+                          headers=bearer(token)).status_code == 200
+    sign_in(client, code)
+    html = text(client.get("/me/record?lang=es"))
+    groups = re.findall(r'<section class="disclosure".*?</section>', html, re.S)
+    assert len(groups) == 1 and "<h3" in groups[0] and ">Acme</h3>" in groups[0]
+    assert "Para el propósito de esta encuesta (care-quality)" in groups[0]
+    assert "a través de su acceso a nuestra API" in groups[0]
+    labels = re.findall(r"<li>([^<]*)</li>", groups[0])
+    assert labels == ["Su edad", "¿Fuma?", "Poco interés o placer", "Decaído, deprimido o sin esperanza",
+                      "Phq total"]  # the survey's order, in Spanish; a score without a label keeps its default
+    when = re.search(r"<dd>([^<]*)</dd>", groups[0]).group(1)
+    assert when.count(";") == 1 and re.search(r"\d{4}", when)  # both dates, one entry: the same answers went out
+    assert "phq1" not in groups[0] and "smoker" not in groups[0]
+    english = text(client.get("/me/record?lang=en"))
+    assert "<li>Little interest or pleasure in doing things</li>" in english
+    assert "For the purpose of this survey (care-quality)" in english
+
+
+def test_a_disclosure_for_another_purpose_says_so_and_a_field_since_removed_keeps_its_name():
+    texts = SimpleNamespace(purpose="care-quality", fields=(SimpleNamespace(name="age", label="Your age"),))
+    groups = disclosure_groups([{"at": None, "recipient": "internal", "purpose": "audit", "action": "export",
+                                 "fields": ["gone_field", "age"]}], texts)
+    assert groups[0].original is False and groups[0].sent[0].labels == ("Your age", "gone_field")
+
+
+def test_each_change_on_the_record_confirms_itself_after_the_redirect(signed_in):
+    page = signed_in.get("/me/record")
+    saved = signed_in.post("/me/consent", data={"csrf_token": csrf_token(page.data), "opt_out_third_party": "y"})
+    assert saved.status_code == 302
+    assert flash_of(text(signed_in.get(saved.headers["Location"]))) == ["Your choices are saved."]
+    again = signed_in.post("/me/consent", data={"csrf_token": csrf_token(page.data), "opt_out_third_party": "y"})
+    assert flash_of(text(signed_in.get(again.headers["Location"]))) == [
+        "Nothing changed: your choices were already these."]
+    assert flash_of(text(signed_in.get("/me/record"))) == []  # said once
+    form = signed_in.get("/me/answers")
+    corrected = signed_in.post("/me/answers", data={"csrf_token": csrf_token(form.data), "q_full_name": "Ann Lee",
+                                                    "q_wellbeing": "fair"})
+    assert flash_of(text(signed_in.get(corrected.headers["Location"]))) == ["Your answers are saved."]
+    left = signed_in.post("/me/leave", data={"csrf_token": csrf_token(page.data)})
+    assert flash_of(text(signed_in.get(left.headers["Location"]))) == ["You are signed out."]
+
+
+def test_the_withdrawal_error_is_shown_at_the_withdrawal_form(signed_in, count_rows):
+    page = signed_in.get("/me/record")
+    unconfirmed = signed_in.post("/me/withdraw", data={"csrf_token": csrf_token(page.data)})
+    assert unconfirmed.headers["Location"].endswith("/me/record?confirm=needed#withdraw")
+    html = text(signed_in.get("/me/record?confirm=needed"))
+    section = re.search(r'<section aria-labelledby="withdraw-heading" class="withdraw" id="withdraw" tabindex="-1">'
+                        r'.*?</section>', html, re.S).group(0)
+    assert 'id="confirm-error"' in section and "Tick the box to confirm." in section
+    assert re.search(r'<input aria-describedby="confirm-error" aria-invalid="true"[^>]*id="confirm"', section)
+    assert html.count("Tick the box to confirm.") == 1  # not at the top as well
+    assert count_rows("responses") == 1

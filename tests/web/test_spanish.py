@@ -101,13 +101,15 @@ def test_a_respondent_answers_in_spanish_from_consent_to_withdrawal(app, client,
     record = text(client.get("/me/record"))
     for words in ["Sus respuestas a “Patient wellbeing survey (demo)”", "Lo que usted nos dio", "sin responder",
                   "Quién recibió sus respuestas", "Nadie ha recibido sus respuestas.", "Historial de sus opciones",
-                  "formulario", "exclusión de otros propósitos: sí", "Retirarme y borrar mis respuestas",
+                  "en este sitio web", "Información personal usada solo para esta encuesta: sí",
+                  "Retirarme y borrar mis respuestas",
                   "Entiendo que mis respuestas se borrarán y no se podrán recuperar", "se conserva hasta 3.650 días"]:
         assert words in record, words
     assert re.search(r"Enviada el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{1,2}:\d{2} UTC", record)
     page = client.get("/me/record")
     client.post("/me/consent", data={"csrf_token": csrf_token(page.data), "opt_out_third_party": "y"})
-    assert "exclusión de terceros: sí" in text(client.get("/me/record"))
+    changed = text(client.get("/me/record"))
+    assert "Se guardaron sus opciones." in changed and "Información personal reservada frente a terceros: sí" in changed
     correction = client.get("/me/answers")
     assert "Corrija sus respuestas" in text(correction)
     fixed = client.post("/me/answers", data={"csrf_token": csrf_token(correction.data), "q_wellbeing": "good",
