@@ -34,6 +34,12 @@ def gpc_support():
     return jsonify(gpc=True, lastUpdate=GPC_LAST_UPDATE)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever a page links: the icon is the static SVG every page links."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/privacy")
 def privacy():
     return render_template("respond/privacy.html", notice=current_notice())

@@ -205,3 +205,26 @@ def test_the_withdrawal_error_is_shown_at_the_withdrawal_form(signed_in, count_r
     assert re.search(r'<input aria-describedby="confirm-error" aria-invalid="true"[^>]*id="confirm"', section)
     assert html.count("Tick the box to confirm.") == 1  # not at the top as well
     assert count_rows("responses") == 1
+
+
+# -- the icon, and the staff pages' own footer ------------------------------------------------------
+
+def test_every_page_links_the_icon_and_favicon_ico_leads_to_it(client):
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in text(client.get("/"))
+    found = client.get("/favicon.ico")
+    assert found.status_code == 301 and found.headers["Location"] == "/static/favicon.svg"
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+
+
+def test_staff_pages_have_no_respondent_footer(client, login):
+    assert "Privacy notice" in text(client.get("/")) and "Your answers (with your receipt code)" in text(client.get("/"))
+    for html in (text(client.get("/researcher/login")), (login(), text(client.get("/researcher/")))[1]):
+        assert '<footer class="site">' not in html and "Your answers (with your receipt code)" not in html
+
+
+def test_the_staff_password_input_is_styled_like_the_others(client):
+    with client.get("/static/style.css") as response:
+        rule = re.search(r"([^}]*)\{\s*display: block; width: 100%", text(response)).group(1)
+    assert "input[type=password]" in rule and "input[type=email]" in rule
+    assert 'type="password"' in text(client.get("/researcher/login"))
