@@ -4,6 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.conftest import bearer
+
 PHONE = {"width": 390, "height": 844}
 DEMO = "wellbeing-demo"
 
@@ -114,7 +116,7 @@ def test_the_record_fits_a_phone_in_plain_words_and_confirms_each_change(server,
     code = submit(DEMO, given, {"spi_disclosure": True}).get_json()["receipt"]
     token = make_recipient("Northwind Health Partners")
     for _ in range(2):
-        client.get(f"/api/v1/surveys/{DEMO}/responses?purpose=care-quality", headers={"Authorization": f"Bearer {token}"})
+        client.get(f"/api/v1/surveys/{DEMO}/responses?purpose=care-quality", headers=bearer(token))
     page = browser.new_page(viewport=PHONE)
     sign_in_on(page, server, code)
     expect(page.locator("h1")).to_contain_text("Your answers")

@@ -218,7 +218,8 @@ def test_every_page_links_the_icon_and_favicon_ico_leads_to_it(client):
 
 
 def test_staff_pages_have_no_respondent_footer(client, login):
-    assert "Privacy notice" in text(client.get("/")) and "Your answers (with your receipt code)" in text(client.get("/"))
+    respondent = text(client.get("/"))
+    assert "Privacy notice" in respondent and "Your answers (with your receipt code)" in respondent
     for html in (text(client.get("/researcher/login")), (login(), text(client.get("/researcher/")))[1]):
         assert '<footer class="site">' not in html and "Your answers (with your receipt code)" not in html
 
@@ -228,3 +229,83 @@ def test_the_staff_password_input_is_styled_like_the_others(client):
         rule = re.search(r"([^}]*)\{\s*display: block; width: 100%", text(response)).group(1)
     assert "input[type=password]" in rule and "input[type=email]" in rule
     assert 'type="password"' in text(client.get("/researcher/login"))
+
+
+# -- plain HTTP with Secure cookies --------------------------------------------------------------
+
+LAN = "http://surveys.lan"
+NEEDS_HTTPS = ("Your browser did not send back the cookie it was given, because the connection is not secure. "
+               "For a trial on a private network, set SURVEYS_SESSION_COOKIE_SECURE=false.")
+
+
+@pytest.fixture
+def secure_cookies(app, make_app):
+    """The app as it runs outside debug: its session cookie is Secure."""
+    return make_app(SESSION_COOKIE_SECURE=True, RATELIMIT_ENABLED=False)
+
+
+def browser_over(app, base_url: str):
+    """A browser on plain HTTP: it takes the Secure cookie but never sends it back, as browsers do (the test client
+    would send it; this one keeps no cookies at all)."""
+    return app.test_client(use_cookies=False), {"base_url": base_url}
+
+
+def test_a_form_sent_over_plain_http_says_the_service_needs_https(secure_cookies, count_rows):
+    client, over = browser_over(secure_cookies, LAN)
+    page = client.get(f"/s/{DEMO}", **over)
+    session_cookie = next(c for c in page.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "; Secure" in session_cookie
+    sent = client.post(f"/s/{DEMO}", data={"csrf_token": csrf_token(page.data), "participate": "y",
+                                          "age_confirmed": "y"}, **over)
+    html = text(sent)
+    assert sent.status_code == 400 and "<h1>This service needs HTTPS</h1>" in html and NEEDS_HTTPS in html
+    assert "This form expired" not in html and count_rows("responses") == 0
+
+
+def test_every_page_over_plain_http_warns_before_a_form_is_sent(secure_cookies):
+    client, over = browser_over(secure_cookies, LAN)
+    for path in (f"/s/{DEMO}", "/me", "/researcher/login", "/"):
+        html = text(client.get(path, **over))
+        assert '<div class="insecure" role="alert">' in html and "SURVEYS_SESSION_COOKIE_SECURE=false" in html, path
+
+
+def test_the_warning_and_the_page_are_in_the_readers_language(secure_cookies):
+    client, over = browser_over(secure_cookies, LAN)
+    spanish = {"Accept-Language": "es"}
+    page = client.get(f"/s/{DEMO}", headers=spanish, **over)
+    assert "Este servicio necesita HTTPS" in text(page)
+    assert "Esta página llegó por una conexión que no es segura" in text(page)
+    sent = client.post(f"/s/{DEMO}", data={"csrf_token": csrf_token(page.data)}, headers=spanish, **over)
+    assert "Su navegador no devolvió la cookie que recibió" in text(sent)
+
+
+def test_the_staff_sign_in_over_plain_http_says_so_too(secure_cookies):
+    client, over = browser_over(secure_cookies, LAN)
+    page = client.get("/researcher/login", **over)
+    sent = client.post("/researcher/login", data={"csrf_token": csrf_token(page.data), "email": "a@example.org",
+                                                  "password": "x"}, **over)
+    assert sent.status_code == 400 and NEEDS_HTTPS in text(sent)
+
+
+@pytest.mark.parametrize("base_url, headers", [
+    ("https://surveys.lan", {}),                               # HTTPS: the cookie comes back
+    ("http://localhost:5000", {}),                             # browsers send Secure cookies to loopback names
+    ("http://127.0.0.1:5000", {}),
+    ("http://[::1]:5000", {}),
+    (LAN, {"X-Forwarded-Proto": "https"}),                     # HTTPS to a proxy that SURVEYS_PROXY_COUNT ignores
+])
+def test_where_the_cookie_does_come_back_there_is_no_warning_and_an_expired_form_says_so(secure_cookies, base_url,
+                                                                                         headers):
+    client, _ = browser_over(secure_cookies, base_url)
+    page = client.get(f"/s/{DEMO}", base_url=base_url, headers=headers)
+    assert 'class="insecure"' not in text(page)
+    sent = client.post(f"/s/{DEMO}", data={"csrf_token": csrf_token(page.data)}, base_url=base_url, headers=headers)
+    assert sent.status_code == 400 and "This form expired" in text(sent) and "needs HTTPS" not in text(sent)
+
+
+def test_with_cookies_not_secure_a_trial_on_plain_http_has_no_warning(client):
+    assert 'class="insecure"' not in text(client.get(f"/s/{DEMO}", base_url=LAN))
+    page = client.get(f"/s/{DEMO}", base_url=LAN)
+    sent = client.post(f"/s/{DEMO}", data={"csrf_token": csrf_token(page.data), "participate": "y",
+                                          "age_confirmed": "y"}, base_url=LAN)
+    assert sent.status_code == 302  # the cookie came back: the form works
