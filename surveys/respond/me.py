@@ -19,9 +19,9 @@ from ..ratelimit import limiter
 from ..web import current_notice, gpc_signal, receipt_issuer
 from . import bp
 from .logic import correction_views, merged_logic
-from .wording import disclosure_groups
 from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
                     typed_answers)
+from .wording import disclosure_groups
 
 
 def _signed_in():

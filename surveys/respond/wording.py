@@ -31,8 +31,8 @@ def event_source(source: str) -> str:
 
 @bp.app_template_filter("choice_name")
 def choice_name(key: str) -> str:
-    """A choice about sharing as a statement its yes or no answers. Each keeps the direction of the choice stored
-    (an opt-out is yes when it is set), so the record and the form above it never say opposite things."""
+    """A choice about sharing as a statement that its yes or no answers. Each keeps the direction of the choice as
+    stored (an opt-out is yes when set), so the record and the form above it never seem to say opposite things."""
     names = {"opt_out_third_party": gettext("Personal information kept from third parties"),
              "opt_out_other_purposes": gettext("Personal information used only for this survey"),
              "spi_disclosure": gettext("Sensitive answers may be shared")}
