@@ -3,8 +3,10 @@
 The JSON shape: {"error": "<code>", "message": "<text>"} plus "errors": {field: [messages]}
 when there is something to say per field."""
 import logging
+from ipaddress import ip_address
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
@@ -93,7 +95,35 @@ def handle_http_error(exc: HTTPException):
     return _page(exc.code or 500, exc.name, exc.description or "")
 
 
+def cookies_lost_over_http() -> bool:
+    """Whether the browser keeps this service's session cookie to itself: the cookie is Secure (as it is outside
+    debug) and this request came over plain HTTP to a name other than the loopback ones browsers trust (localhost,
+    127.0.0.1, ::1). The CSRF token lives in that cookie, so every form then fails its check. A proxy that says the
+    browser's side was HTTPS (X-Forwarded-Proto, though SURVEYS_PROXY_COUNT is not set to trust it) means the
+    cookie does come back: only a warning hangs on this, never access."""
+    if not current_app.config.get("SESSION_COOKIE_SECURE") or request.is_secure:
+        return False
+    if request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower() == "https":
+        return False
+    host = urlsplit("//" + request.host).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ip_address(host).is_loopback
+    except ValueError:  # a name, not an address
+        return True
+
+
+#: What a form sent over plain HTTP meets when its cookie is Secure (and the banner warns of beforehand).
+NEEDS_HTTPS = (N_("This service needs HTTPS"),
+               N_("Your browser did not send back the cookie it was given, because the connection is not secure. "
+                  "For a trial on a private network, set SURVEYS_SESSION_COOKIE_SECURE=false."))
+
+
 def handle_csrf_error(exc: CSRFError):
+    if cookies_lost_over_http():
+        # Not "the form expired": no form sent this way can ever work, and reloading will not help.
+        return _page(400, Message(NEEDS_HTTPS[0]), Message(NEEDS_HTTPS[1]))
     return _page(400, Message("Please try again"),
                  Message("This form expired or was sent from elsewhere. Reload the page and submit it again; "
                          "nothing was stored."))
@@ -138,6 +168,8 @@ def handle_unexpected(exc: Exception):
 
 
 def init_app(app: Flask) -> None:
+    # Every page says so before a form is sent, rather than after (base.html's banner).
+    app.context_processor(lambda: {"cookies_lost_over_http": cookies_lost_over_http()})
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

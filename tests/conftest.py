@@ -337,6 +337,13 @@ def answer(client, slug=DEMO, **answers):
             return sent
 
 
+def shown_code(html: str, element_id: str = "receipt-code") -> str | None:
+    """A code a page shows once (a receipt, a resume code), as the respondent copies it: its groups of four, each
+    in an element of its own, joined."""
+    match = re.search(rf'id="{element_id}">(.*?)</p>', html, re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)) if match else None
+
+
 def sign_in(client, code):
     """A respondent opens self-service with their receipt code."""
     page = client.get("/me")

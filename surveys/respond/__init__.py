@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("respond", __name__)
 
-from . import me, pages, views  # noqa: E402,F401 — routes register on bp
+from . import me, pages, views, wording  # noqa: E402,F401 — routes register on bp

@@ -4,10 +4,9 @@ import json
 from datetime import timedelta
 from functools import wraps
 
-from flask import Response, current_app, redirect, render_template, request, session, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from models.choices import label_of
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, ErasureReason
 
@@ -22,6 +21,7 @@ from . import bp
 from .logic import correction_views, merged_logic
 from .forms import (PREFIX, ConsentChangeForm, ReceiptForm, WithdrawForm, answers_form, as_form_text, show_errors,
                     typed_answers)
+from .wording import disclosure_groups
 
 
 def _signed_in():
@@ -42,37 +42,6 @@ def me_required(view):
             return redirect(url_for(".me"))
         return view(response, *args, **kwargs)
     return wrapped
-
-
-@bp.app_template_filter("answer_text")
-def answer_text(value, field) -> str:
-    """An answer as the respondent gave it: labels for coded choices, yes or no."""
-    if value is True or value is False:
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, list):
-        return ", ".join(label_of(field, item) for item in value)
-    return label_of(field, value) if field.choices else str(value)
-
-
-@bp.app_template_filter("event_source")
-def event_source(source: str) -> str:
-    """How a consent event came, in the reader's words: the words stored are the service's own."""
-    return {"form": gettext("form"), "api": gettext("api")}.get(source, source)
-
-
-@bp.app_template_filter("choice_name")
-def choice_name(key: str) -> str:
-    names = {"opt_out_third_party": gettext("opt out third party"),
-             "opt_out_other_purposes": gettext("opt out other purposes"),
-             "spi_disclosure": gettext("spi disclosure")}
-    return names.get(key, key.replace("_", " "))
-
-
-@bp.app_template_filter("stored_note")
-def stored_note(note: str) -> str:
-    """A note stored with a consent event, in the reader's language when the catalogues know it (the notes are
-    marked where they are written); otherwise as stored."""
-    return gettext(note) if note else note
 
 
 @bp.route("/me", methods=["GET", "POST"])
@@ -113,7 +82,8 @@ def record(response):
     texts = readable(catalogue.respondent_survey(db.session(), data.survey.slug))
     return render_template("respond/me.html", record=data, form=form, notice=notice, changed=changed,
                            withdraw=WithdrawForm(), gpc=gpc_signal(), gpc_set=response.opted_out_by_gpc,
-                           texts=texts, answered_in=language_name(response.language))
+                           texts=texts, answered_in=language_name(response.language),
+                           disclosures=disclosure_groups(data.disclosures, texts))
 
 
 @bp.post("/me/consent")
@@ -121,14 +91,16 @@ def record(response):
 def consent_change(response):
     form = ConsentChangeForm()
     if form.validate_on_submit():
+        changes = {key: form[key].data for key in CONSENT_CHOICES}
         try:
-            rights.change_consent(db.session(), response, {key: form[key].data for key in CONSENT_CHOICES},
-                                  source="form", notice=current_notice(), gpc=gpc_signal(),
-                                  lift_confirmed=form.lift_gpc.data)
+            changed = rights.change_consent(db.session(), response, changes, source="form", notice=current_notice(),
+                                            gpc=gpc_signal(), lift_confirmed=form.lift_gpc.data)
         except errors.InvalidSubmission:  # only the GPC confirmation can be missing from this form
             db.session().rollback()
             return redirect(url_for(".record", gpc="confirm", _anchor="consent-heading"))
         db.commit()
+        flash(gettext("Your choices are saved.") if changed
+              else gettext("Nothing changed: your choices were already these."))
     return redirect(url_for(".record"))
 
 
@@ -157,9 +129,10 @@ def correct(response):
                 session.pop("me", None)
                 return render_template("respond/refused.html", survey=survey,
                                        message=rights.minor_erased(survey)), 403
+            flash(gettext("Your answers are saved."))
             return redirect(url_for(".record"))
     return render_template("respond/me_answers.html", survey=survey, form=form, prefix=PREFIX, views=views,
-                           logic=merged_logic(views))
+                           fields=fields, logic=merged_logic(views))
 
 
 @bp.get("/me/download")
@@ -182,13 +155,14 @@ def withdraw(response):
         rights.clear_residue(db.engine())
         session.pop("me", None)
         return render_template("respond/withdrawn.html", survey=survey)
-    return redirect(url_for(".record", confirm="needed"))
+    return redirect(url_for(".record", confirm="needed", _anchor="withdraw"))  # to the form, not the page's top
 
 
 @bp.post("/me/leave")
 def leave_me():
     self_service.end_session(db.session(), session.pop("me", None))
     db.commit()
+    flash(gettext("You are signed out."))
     return redirect(url_for(".me"))
 
 

@@ -1,7 +1,7 @@
 """The survey list, the consent step, the receipt, the privacy notice and the GPC support resource."""
 from flask import jsonify, redirect, render_template, request, session, url_for
 
-from models.consent import CONSENT_KEYS
+from models.consent import CONSENT_KEYS, check_consent
 
 from .. import catalogue, db, errors, submissions
 from ..languages import readable
@@ -34,6 +34,12 @@ def gpc_support():
     return jsonify(gpc=True, lastUpdate=GPC_LAST_UPDATE)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever a page links: the icon is the static SVG every page links."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/privacy")
 def privacy():
     return render_template("respond/privacy.html", notice=current_notice())
@@ -48,19 +54,29 @@ def consent(slug: str):
     staying = request.form.get("action") == "stay"  # the language switcher: the same ticks, in another language
     if not staying and form.validate_on_submit():
         given = {key: form[key].data for key in CONSENT_KEYS}
-        try:
-            submissions.accept_consent(survey, given, gpc=gpc)
-        except errors.NotEligible as exc:
-            return refused(survey, exc)
-        except errors.InvalidSubmission as exc:
-            show_errors(form, exc.errors)
-        else:
+        problems = consent_problems(survey, given, gpc)
+        if not problems:
             # The token makes this respondent action one submission, however often the form is sent.
             session[consent_key(slug)] = {"given": given, "gpc": gpc,
                                            "token": submissions.new_submission_token()}
             return redirect(url_for(".questions", slug=slug))
+        show_errors(form, problems)
     return render_template("respond/consent.html", survey=readable(survey), form=form, gpc=gpc,
                            notice=current_notice())
+
+
+def consent_problems(survey, given: dict, gpc: bool) -> dict[str, list]:
+    """Every box of the consent step to mark, by its name. On this form an unticked age box is a box missed, not
+    an answer, so it is marked beside the box like the others rather than refused (the API answers it 403): nothing
+    is stored either way, and a birth date or an age that shows a minor is still refused on the questions."""
+    try:
+        submissions.accept_consent(survey, given, gpc=gpc)
+    except errors.NotEligible as exc:
+        # accept_consent stops at the age; the choices are checked as well, so that one sending marks them all.
+        return {**check_consent(given, gpc=gpc)[1], "age_confirmed": [exc.message]}
+    except errors.InvalidSubmission as exc:
+        return exc.errors
+    return {}
 
 
 @bp.get("/s/<slug>/receipt")

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from tests.conftest import answer, csrf_token, start
+from tests.conftest import answer, csrf_token, shown_code, start
 
 DEMO = "wellbeing-demo"
 
@@ -41,10 +41,11 @@ def test_participation_must_be_ticked(client):
     assert "tick &#39;participate&#39;" in response.get_data(as_text=True)
 
 
-def test_age_not_confirmed_gets_a_kind_refusal_and_nothing_is_kept(client, count_rows):
+def test_age_not_confirmed_is_marked_beside_its_box_and_nothing_is_kept(client, count_rows):
     response = start(client, participate=True)
-    assert response.status_code == 403
-    assert "Thank you for your interest" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="age_confirmed-error"' in html
+    assert "Thank you for your interest" not in html
     assert client.get(f"/s/{DEMO}/questions").status_code == 302
     assert count_rows("responses") == 0
 
@@ -117,7 +118,7 @@ def test_a_complete_submission_shows_the_receipt_once(client, count_rows):
     assert response.status_code == 302
     receipt_page = client.get(response.headers["Location"])
     assert receipt_page.status_code == 200 and receipt_page.headers["Cache-Control"] == "no-store"
-    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', receipt_page.get_data(as_text=True)).group(1)
+    code = shown_code(receipt_page.get_data(as_text=True))
     assert "shows it only once" in receipt_page.get_data(as_text=True) or "only once" in receipt_page.get_data(
         as_text=True)
     assert client.get(f"/s/{DEMO}/receipt").status_code == 302  # not shown again
@@ -133,7 +134,7 @@ def test_a_complete_submission_shows_the_receipt_once(client, count_rows):
 def test_gpc_through_the_form_is_recorded(client):
     start(client, headers={"Sec-GPC": "1"}, participate=True, age_confirmed=True, opt_out_third_party=True)
     location = answer(client, q_wellbeing="fair").headers["Location"]
-    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', client.get(location).get_data(as_text=True)).group(1)
+    code = shown_code(client.get(location).get_data(as_text=True))
     assert client.get("/api/v1/me", headers={"X-Receipt": code}).get_json()["consent"]["opt_out_third_party"]
 
 

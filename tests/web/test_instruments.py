@@ -12,7 +12,7 @@ from models.response import Response
 from surveys import db, drafts
 from surveys.keys import keyring
 from tests.conftest import (answer, bearer, csv_rows, csrf_token, download, last_page, page_name,
-                            raw_database_bytes, sign_in)
+                            raw_database_bytes, shown_code, sign_in)
 
 PHQ = """
 slug: phq
@@ -193,8 +193,7 @@ def test_without_javascript_a_hidden_question_s_answer_is_discarded(client, phq,
     consent_step(client)
     sent = answer(client, "phq", q_age="40", q_phq1="0", q_phq2="1", q_smoker="no", q_cigarettes="12")
     assert sent.status_code == 302, sent.get_data(as_text=True)
-    receipt = re.search(r'id="receipt-code">([A-Z2-7-]+)<', client.get(sent.headers["Location"]).get_data(
-        as_text=True)).group(1)
+    receipt = shown_code(client.get(sent.headers["Location"]).get_data(as_text=True))
     assert record(client, receipt)["answers"] == {"age": 40, "phq1": 0, "phq2": 1, "phq_total": 1, "smoker": False}
 
 
@@ -230,7 +229,7 @@ def test_finish_later_gives_a_code_once_that_resumes_on_another_device_until_it_
     page = last_page(client, "phq", q_age="40", q_clinic="north")
     later = client.post("/s/phq/questions", data={"csrf_token": csrf_token(page.data), "action": "later",
                                                   "page": page_name(page.data), "q_phq1": "2"})
-    code = re.search(r'id="resume-code">([A-Z2-7-]+)<', later.get_data(as_text=True)).group(1)
+    code = shown_code(later.get_data(as_text=True), "resume-code")
     with app.app_context():
         stored = db.session().scalar(select(Draft.resume_digest))
     assert stored and code not in stored and code.replace("-", "") not in stored
@@ -277,8 +276,7 @@ def test_a_form_s_date_and_time_is_read_in_the_browser_s_zone_and_stored_in_utc(
     sent = client.post("/s/phq/questions", data={
         "csrf_token": csrf_token(page.data), "action": "submit", "page": "follow_up", "q_harm": "n",
         "q_seen_at": "2026-11-23T10:00", "tz_offset": "-60", "q_bedtime": "22:15"})  # UTC+1, as JavaScript says
-    receipt = re.search(r'id="receipt-code">([A-Z2-7-]+)<', client.get(sent.headers["Location"]).get_data(
-        as_text=True)).group(1)
+    receipt = shown_code(client.get(sent.headers["Location"]).get_data(as_text=True))
     answers = record(client, receipt)["answers"]
     assert answers["seen_at"] == "2026-11-23T09:00:00Z" and answers["bedtime"] == "22:15"
 

@@ -1,7 +1,6 @@
 """A respondent's browser and the server: one submission per form, a receipt shown once, and a
 self-service session that ends when they leave."""
 import json
-import re
 import threading
 from datetime import timedelta
 
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from models.respondent_access import SubmissionToken
 from models.response import Response
 from surveys import db, self_service, submissions
-from tests.conftest import ON_POSTGRES, csrf_token, last_page, page_name, raw_database_bytes
+from tests.conftest import ON_POSTGRES, csrf_token, last_page, page_name, raw_database_bytes, shown_code
 
 DEMO = "wellbeing-demo"
 ANSWERS = {"q_full_name": "Ann Lee", "q_wellbeing": "good"}
@@ -31,8 +30,7 @@ def consented(client) -> str:
 
 
 def receipt_shown(html: str) -> str | None:
-    match = re.search(r'id="receipt-code">([A-Z2-7-]+)<', html)
-    return match.group(1) if match else None
+    return shown_code(html)
 
 
 def twin(app, client):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models.response import NoticeVersion
 from surveys import db
-from tests.conftest import DEMO, answer, csrf_token, sign_in, start
+from tests.conftest import DEMO, answer, csrf_token, shown_code, sign_in, start
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 
@@ -48,14 +48,14 @@ def test_consent_errors_and_refusals_are_in_spanish(client, count_rows):
     assert missing.status_code == 200
     assert "La participación es voluntaria; marque la casilla de participar para enviar respuestas." in text(missing)
     assert "Revise las opciones señaladas abajo." in text(missing)
-    refused = start(client, participate=True)
-    assert refused.status_code == 403
-    html = text(refused)
-    assert "Gracias por su interés" in html and "No se ha guardado nada de lo que usted escribió." in html
-    assert "Esta encuesta es para personas de 18 años o más, y para participar usted necesita confirmarlo." in html
+    unconfirmed = start(client, participate=True)
+    assert unconfirmed.status_code == 200
+    assert "Esta encuesta es para personas de 18 años o más, y para participar usted necesita confirmarlo." in text(
+        unconfirmed)
     start(client, participate=True, age_confirmed=True)
     minor = answer(client, q_birth_date="2016-02-02", q_wellbeing="good")
     assert minor.status_code == 403 and "Esta encuesta es para personas de 18 años o más." in text(minor)
+    assert "Gracias por su interés" in text(minor) and "No se ha guardado nada de lo que usted escribió." in text(minor)
     assert count_rows("responses") == 0
 
 
@@ -85,7 +85,7 @@ def test_a_respondent_answers_in_spanish_from_consent_to_withdrawal(app, client,
     # The receipt.
     done = answer(client, q_full_name="Ana López", q_wellbeing="good", q_visits="2", q_conditions="asma")
     receipt_page = text(client.get(done.headers["Location"]))
-    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', receipt_page).group(1)
+    code = shown_code(receipt_page)
     for words in ["<h1>Gracias</h1>", "Su código de recibo",
                   "<strong>Lo mostramos una sola vez y no podemos recuperarlo</strong>: solo guardamos una huella "
                   "digital de él.", "retirarse, lo que borra sus respuestas.",
@@ -101,13 +101,15 @@ def test_a_respondent_answers_in_spanish_from_consent_to_withdrawal(app, client,
     record = text(client.get("/me/record"))
     for words in ["Sus respuestas a “Patient wellbeing survey (demo)”", "Lo que usted nos dio", "sin responder",
                   "Quién recibió sus respuestas", "Nadie ha recibido sus respuestas.", "Historial de sus opciones",
-                  "formulario", "exclusión de otros propósitos: sí", "Retirarme y borrar mis respuestas",
+                  "en este sitio web", "Información personal usada solo para esta encuesta: sí",
+                  "Retirarme y borrar mis respuestas",
                   "Entiendo que mis respuestas se borrarán y no se podrán recuperar", "se conserva hasta 3.650 días"]:
         assert words in record, words
     assert re.search(r"Enviada el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{1,2}:\d{2} UTC", record)
     page = client.get("/me/record")
     client.post("/me/consent", data={"csrf_token": csrf_token(page.data), "opt_out_third_party": "y"})
-    assert "exclusión de terceros: sí" in text(client.get("/me/record"))
+    changed = text(client.get("/me/record"))
+    assert "Se guardaron sus opciones." in changed and "Información personal reservada frente a terceros: sí" in changed
     correction = client.get("/me/answers")
     assert "Corrija sus respuestas" in text(correction)
     fixed = client.post("/me/answers", data={"csrf_token": csrf_token(correction.data), "q_wellbeing": "good",

@@ -1,10 +1,9 @@
 """Survey texts on the respondent pages in the reader's language: the definition's own translations beside the
 service's catalogues, the response kept as answered in that language, a right-to-left survey set right to left."""
-import re
 
 import pytest
 
-from tests.conftest import answer, csrf_token
+from tests.conftest import answer, csrf_token, shown_code
 
 BILINGUAL = """
 slug: bilingual
@@ -57,8 +56,7 @@ def test_a_spanish_reader_gets_the_survey_s_spanish_texts_and_the_response_is_ke
     page = client.get("/s/bilingual/questions").get_data(as_text=True)
     assert "¿Cuántas horas duerme?" in page and "Casi siempre" in page and "Sleep check" not in page
     sent = answer(client, "bilingual", q_hours="7", q_rested="1")
-    receipt = re.search(r'id="receipt-code">([A-Z2-7-]+)<', client.get(sent.headers["Location"]).get_data(
-        as_text=True)).group(1)
+    receipt = shown_code(client.get(sent.headers["Location"]).get_data(as_text=True))
     record = client.get("/api/v1/me", headers={"X-Receipt": receipt}).get_json()
     assert record["language"] == "es" and record["answers"] == {"hours": 7, "rested": 1}
     me = client.get("/me")
