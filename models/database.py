@@ -1,7 +1,7 @@
 """Engines and sessions, without Flask: the app, the CLI and the benchmarks share them."""
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **options) -> Engine:
@@ -25,3 +25,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def hold_write_lock(session: Session) -> None:
+    """SQLite: take the database's write lock now, before reading what a write will depend on. SQLite has no row
+    locks, and the driver begins a transaction only at its first write, so a read before it would see a state
+    another writer may change first. PostgreSQL needs nothing here: lock the rows read (FOR UPDATE)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -67,3 +67,8 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status, code = 409, "conflict"
+
+
+class Expired(DomainError):
+    """Something that was valid for a while, and no longer is: a set-password link."""
+    status, code = 410, "expired"

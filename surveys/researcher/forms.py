@@ -26,7 +26,9 @@ MODES = [SelectChoice(BLANK_WITHHELD, "Leave withheld answers empty"),
 
 
 class ExportForm(FlaskForm):
-    survey = SelectField("Survey", validators=[DataRequired()])
+    # Any slug is taken, so that one the person may not export is refused by the rule of rights (403),
+    # not passed off as an incomplete form.
+    survey = SelectField("Survey", validators=[DataRequired()], validate_choice=False)
     recipient = SelectField("Recipient", coerce=row_id, validators=[DataRequired()])
     purpose = StringField("Purpose", validators=[DataRequired()],
                           description="The survey's own purpose, or one registered for the recipient.")

@@ -44,7 +44,7 @@ USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts"
              "exports",
              "installation",
              "notices", "pseudonyms", "recipients", "recording", "revocations", "rights", "rotation", "self_service",
-             "snapshots", "submissions", "versions", "access", "authoring", "review"]
+             "snapshots", "staff", "submissions", "versions", "access", "authoring", "review"]
 
 
 def test_use_case_modules_never_import_flask():
