@@ -33,7 +33,7 @@ def recipients():
             recipient = third_parties.create_recipient(session, keyring(), form.name.data, form.purpose_list(),
                                                form.surveys.data or [])
         except errors.DomainError as exc:
-            form.name.errors = [exc.message, *sum(exc.errors.values(), [])]
+            form.refused(exc)
         else:
             db.commit()
             return redirect(url_for(".recipient", recipient_id=recipient.id))
@@ -51,7 +51,7 @@ def recipient(recipient_id: int):
         try:
             third_parties.update_recipient(session, found, form.purpose_list(), form.surveys.data or [])
         except errors.DomainError as exc:
-            form.purposes.errors = [exc.message, *sum(exc.errors.values(), [])]
+            form.refused(exc)
         else:
             db.commit()
             return redirect(url_for(".recipient", recipient_id=found.id))

@@ -1,10 +1,17 @@
-from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional
+import json
 
+from flask_wtf import FlaskForm
+from wtforms import (EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField,
+                     SubmitField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+
+from models.recipient import Recipient
+from models.survey import Survey
 from models.vocabulary import ErasureReason
 
+from .. import errors
+from .. import recipients as third_parties
 from ..disclosures import BLANK_WITHHELD, DROP_WITHHELD
 from ..inputs import row_id
 from ..respond.forms import MultiCheckboxField
@@ -26,23 +33,75 @@ MODES = [SelectChoice(BLANK_WITHHELD, "Leave withheld answers empty"),
 
 
 class ExportForm(FlaskForm):
+    """Survey, recipient and purpose: the purposes offered are those the chosen recipient may receive the chosen
+    survey for, and a purpose sent that is not one of them is an error at the field, never a refusal page."""
     survey = SelectField("Survey", validators=[DataRequired()])
     recipient = SelectField("Recipient", coerce=row_id, validators=[DataRequired()])
-    purpose = StringField("Purpose", validators=[DataRequired()],
-                          description="The survey's own purpose, or one registered for the recipient.")
+    #: Without JavaScript, the purposes follow a change of survey or recipient when this is pressed.
+    show_purposes = SubmitField("Show the purposes for this survey and recipient")
+    purpose = SelectField("Purpose", validate_choice=False,
+                          description="The purpose the survey was collected for, or another one registered for the "
+                                      "recipient (on the recipients pages).")
     format = RadioField("Format", choices=FORMATS, default="csv")
     mode = RadioField("Withheld answers", choices=MODES, default=BLANK_WITHHELD)
 
-    def fill(self, surveys, recipients) -> "ExportForm":
+    def fill(self, surveys: list[Survey], recipients: list[Recipient]) -> "ExportForm":
+        self._surveys, self._recipients = {s.slug: s for s in surveys}, {r.id: r for r in recipients}
         self.survey.choices = [SelectChoice(s.slug, f"{s.title} ({s.slug})") for s in surveys]
         self.recipient.choices = [SelectChoice(r.id, r.name) for r in recipients]
+        if not self.is_submitted():
+            self.survey.data = self.survey.data or next(iter(self._surveys), None)
+            self.recipient.data = self.recipient.data or next(iter(self._recipients), None)
+        self.purpose.choices = self.purposes_for(self.survey.data, self.recipient.data)
         return self
+
+    @property
+    def choosing(self) -> bool:
+        """Only the purposes asked for: nothing is checked or shown as an error yet."""
+        return bool(self.show_purposes.data)
+
+    def purposes_for(self, slug: str | None, recipient_id: int | None) -> list[SelectChoice]:
+        survey, recipient = self._surveys.get(slug or ""), self._recipients.get(recipient_id or 0)
+        if survey is None or recipient is None:
+            return []
+        allowed = third_parties.allowed_purposes(recipient, survey)
+        if not allowed:
+            return [SelectChoice("", f"none: {survey.slug} is not shared with {recipient.name}")]
+        return [SelectChoice(p, f"{p} (the survey's own purpose)" if p == survey.purpose else f"{p} (another purpose)")
+                for p in allowed]
+
+    def purposes_json(self) -> str:
+        """Every survey's and recipient's purposes, for the page's script to follow a change without a round trip."""
+        return json.dumps({slug: {str(rid): [[c.value, c.label] for c in self.purposes_for(slug, rid)]
+                                  for rid in self._recipients} for slug in self._surveys})
+
+    def _chosen(self) -> tuple[Survey | None, Recipient | None]:
+        return self._surveys.get(self.survey.data or ""), self._recipients.get(self.recipient.data or 0)
+
+    def validate_recipient(self, field: SelectField) -> None:
+        survey, recipient = self._chosen()
+        if survey is not None and recipient is not None:
+            try:
+                third_parties.require_shared(recipient, survey)
+            except errors.Forbidden as exc:
+                raise ValidationError(exc.message) from None
+
+    def validate_purpose(self, field: SelectField) -> None:
+        survey, recipient = self._chosen()
+        if survey is None or recipient is None or self.recipient.errors:
+            return  # their own fields say what is wrong
+        if not field.data:
+            raise ValidationError("Choose a purpose.")
+        try:
+            third_parties.require_purpose(recipient, survey, field.data)
+        except errors.Forbidden as exc:
+            raise ValidationError(exc.message) from None
 
 
 class RecipientForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired()])
-    purposes = StringField("Purposes", validators=[DataRequired()],
-                           description="Purpose keys, separated by commas, e.g. care-quality, research")
+    #: Whether an empty list will do is the use case's to say: staff need no purpose registered, a third party one.
+    purposes = StringField("Purposes", description="Purpose keys, separated by commas, e.g. care-quality, research")
     surveys = MultiCheckboxField("Surveys shared with this recipient", choices=[], validate_choice=False)
 
     def fill(self, surveys) -> "RecipientForm":
@@ -51,6 +110,15 @@ class RecipientForm(FlaskForm):
 
     def purpose_list(self) -> list[str]:
         return [p.strip() for p in (self.purposes.data or "").split(",") if p.strip()]
+
+    def refused(self, exc: errors.DomainError) -> None:
+        """A refusal's messages at the fields they name; the rest at the name."""
+        where = {"name": self.name, "purpose": self.purposes, "purposes": self.purposes, "survey": self.surveys}
+        for key, messages in exc.errors.items():
+            field = where.get(key, self.name)
+            field.errors = [*field.errors, *messages]
+        if not exc.errors:
+            self.name.errors = [exc.message]
 
 
 class TokenForm(FlaskForm):
