@@ -5,6 +5,9 @@ from flask_login import current_user
 
 from models import ledger
 from models.base import utcnow
+from models.recipient import ApiToken
+from models.response import Response
+from models.survey import Survey
 
 from .. import catalogue, db, errors, rights
 from .. import recipients as third_parties
@@ -79,11 +82,29 @@ def issue_token(recipient_id: int):
 @bp.post("/tokens/<int:token_id>/revoke")
 @admin_required
 def revoke_token(token_id: int):
-    if ConfirmForm().validate_on_submit():
-        token = third_parties.revoke_token(db.session(), token_id)
-        db.commit()
-        return redirect(url_for(".recipient", recipient_id=token.recipient_id))
-    return redirect(url_for(".recipients"))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".recipients"))
+    token = third_parties.get_token(db.session(), token_id)
+    if not form.confirmed and token.revoked_at is None:
+        return _confirm_revocation(token)
+    third_parties.revoke_token(db.session(), token.id)
+    db.commit()
+    return redirect(url_for(".recipient", recipient_id=token.recipient_id))
+
+
+def _confirm_revocation(token: ApiToken) -> str:
+    recipient, used = token.recipient, token.last_used_at
+    return render_template(
+        "researcher/confirm.html", title=f"Revoke this token of {recipient.name}?",
+        details=[("Token", f"{token.hint}…"), ("Recipient", recipient.name),
+                 ("Issued", token.created_at.strftime("%Y-%m-%d")),
+                 ("Last used", used.strftime("%Y-%m-%d %H:%M UTC") if used else "never")],
+        what=[f"Every request {recipient.name} makes with this token is refused from the moment you confirm; "
+              "its other tokens keep working.",
+              f"This cannot be undone: if {recipient.name} still needs access, issue it a new token."],
+        action=url_for(".revoke_token", token_id=token.id), fields={}, button="Revoke the token",
+        cancel=url_for(".recipient", recipient_id=recipient.id))
 
 
 @bp.route("/erase", methods=["GET", "POST"])
@@ -97,6 +118,8 @@ def erase():
         except errors.NotFound as exc:
             form.public_id.errors = [exc.message]
         else:
+            if not form.confirmed:
+                return _confirm_erasure(form, response)
             if rights.erase(session, response, form.reason.data, current_user.email):
                 db.commit()
                 rights.clear_residue(db.engine())
@@ -104,3 +127,17 @@ def erase():
             else:
                 form.public_id.errors = ["That response was erased a moment ago."]
     return render_template("researcher/erase.html", form=form, done=done)
+
+
+def _confirm_erasure(form: EraseForm, response: Response) -> str:
+    survey = db.session().get(Survey, response.survey_id)
+    return render_template(
+        "researcher/confirm.html", title="Erase this response?",
+        details=[("Response id", response.public_id), ("Survey", f"{survey.title} ({survey.slug})"),
+                 ("Submitted", response.submitted_at.strftime("%Y-%m-%d %H:%M UTC")), ("Why", form.reason_label)],
+        what=["Its key is destroyed and the response deleted at once: nobody can read its answers again, and it is in "
+              "no export, API page or count from now on.",
+              "This cannot be undone.",
+              "The ledger records that you erased it and why, never what it held."],
+        action=url_for(".erase"), fields={"public_id": response.public_id, "reason": form.reason.data},
+        button="Erase the response", cancel=url_for(".erase"))

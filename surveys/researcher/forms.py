@@ -1,7 +1,7 @@
 import json
 
 from flask_wtf import FlaskForm
-from wtforms import (EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField,
+from wtforms import (EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField,
                      SubmitField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
@@ -126,13 +126,27 @@ class TokenForm(FlaskForm):
                                    validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF only."""
+class Confirmable:
+    """The second step of something that cannot be undone: the first post shows what will happen, and only a post
+    carrying confirm=yes (from researcher/confirm.html) does it."""
+    confirm = HiddenField()
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirm.data == "yes"
 
 
-class EraseForm(FlaskForm):
+class ConfirmForm(Confirmable, FlaskForm):
+    """A button that changes something: CSRF, and the confirmation where one is asked."""
+
+
+class EraseForm(Confirmable, FlaskForm):
     public_id = StringField("Response id", validators=[DataRequired()],
                             description="The id staff see in internal exports (the respondent column).")
     reason = RadioField("Why", default=ErasureReason.MINOR, choices=[
         SelectChoice(ErasureReason.MINOR, "The respondent turned out to be a minor"),
         SelectChoice(ErasureReason.STAFF, "A deletion request the respondent made to us")])
+
+    @property
+    def reason_label(self) -> str:
+        return next((c.label for c in self.reason.choices if c.value == self.reason.data), str(self.reason.data))
