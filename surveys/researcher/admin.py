@@ -3,7 +3,7 @@ from datetime import timedelta
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import ledger
+from models import ledger_pages
 from models.base import utcnow
 from models.recipient import ApiToken
 from models.response import Response
@@ -15,15 +15,17 @@ from ..inputs import row_id
 from ..keys import keyring
 from ..signin import admin_required
 from . import bp
-from .forms import ConfirmForm, EraseForm, RecipientForm, TokenForm
+from .forms import ConfirmForm, EraseForm, LedgerFilterForm, RecipientForm, TokenForm
 
 
 @bp.get("/ledger")
 @admin_required
 def ledger_page():
+    session = db.session()
+    form = LedgerFilterForm(request.args).fill(catalogue.list_surveys(session), third_parties.list_recipients(session))
     before = request.args.get("before", type=row_id)
-    entries = ledger.last_entries(db.session(), limit=100, before_seq=before)
-    return render_template("researcher/ledger.html", entries=entries)
+    found = ledger_pages.page(session, form.filters(), before=before) if form.validate() else None
+    return render_template("researcher/ledger.html", form=form, found=found, before=before)
 
 
 @bp.route("/recipients", methods=["GET", "POST"])

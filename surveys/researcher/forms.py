@@ -1,11 +1,12 @@
 import json
 
 from flask_wtf import FlaskForm
-from wtforms import (EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField,
-                     SubmitField)
+from wtforms import (DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
+                     StringField, SubmitField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from models.ledger_pages import Filters
 from models.recipient import Recipient
 from models.survey import Survey
 from models.vocabulary import ErasureReason
@@ -150,3 +151,50 @@ class EraseForm(Confirmable, FlaskForm):
     @property
     def reason_label(self) -> str:
         return next((c.label for c in self.reason.choices if c.value == self.reason.data), str(self.reason.data))
+
+
+#: What the ledger records, as its action column names it; an action not listed here can still be asked for.
+LEDGER_ACTIONS = {"export": "Export", "aggregate": "Aggregates", "api_page": "API page", "erasure": "Erasure",
+                  "survey_saved": "Survey saved", "review": "Classification review", "survey_status": "Survey status",
+                  "account": "Staff account", "grant": "Staff rights"}
+
+
+NOT_A_DAY = "Not a date: write it as YYYY-MM-DD, e.g. 2026-03-31."
+
+
+class LedgerFilterForm(FlaskForm):
+    """The ledger page's filters, sent as a GET query: nothing changes, so no CSRF token."""
+    class Meta:
+        csrf = False
+
+    # Lists of what exists now, but any well-formed value may be asked for: the ledger outlives what it names.
+    survey = SelectField("Survey", default="", validate_choice=False,
+                         validators=[Optional(), Regexp(r"^[a-z0-9-]{1,64}$", message="Not a survey slug.")])
+    recipient = SelectField("Recipient", default="", validate_choice=False,
+                            validators=[Optional(), Regexp(third_parties.RECIPIENT_NAME, message="Not a name.")])
+    purpose = StringField("Purpose", validators=[Optional(), Length(max=64)])
+    action = SelectField("Action", default="", validate_choice=False,
+                         validators=[Optional(), Regexp(r"^[a-z_]{1,32}$", message="Not an action.")])
+    since = DateField("From (UTC day)", validators=[Optional()], invalid_value_message=NOT_A_DAY)
+    until = DateField("To (UTC day)", validators=[Optional()], invalid_value_message=NOT_A_DAY)
+
+    def fill(self, surveys: list[Survey], recipients: list[Recipient]) -> "LedgerFilterForm":
+        for field, anything, known in ((self.survey, "Any survey", {s.slug: s.slug for s in surveys}),
+                                       (self.recipient, "Any recipient", {r.name: r.name for r in recipients}),
+                                       (self.action, "Any action", LEDGER_ACTIONS)):
+            asked = {field.data: field.data} if field.data and field.data not in known else {}
+            field.choices = [SelectChoice("", anything)] + [SelectChoice(k, v) for k, v in (known | asked).items()]
+        return self
+
+    def validate_until(self, field: DateField) -> None:
+        if self.since.data and field.data and field.data < self.since.data:
+            raise ValidationError("This day is before the first one.")
+
+    def filters(self) -> Filters:
+        return Filters(survey=self.survey.data or "", recipient=self.recipient.data or "",
+                       purpose=(self.purpose.data or "").strip(), action=self.action.data or "",
+                       since=self.since.data, until=self.until.data)
+
+    def query(self) -> dict[str, str]:
+        """The filters as they were sent, for links that keep them (older entries, newest)."""
+        return {name: field.raw_data[0] for name, field in self._fields.items() if field.raw_data and field.raw_data[0]}
