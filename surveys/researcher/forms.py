@@ -41,8 +41,8 @@ class ExportForm(FlaskForm):
     #: Without JavaScript, the purposes follow a change of survey or recipient when this is pressed.
     show_purposes = SubmitField("Show the purposes for this survey and recipient")
     purpose = SelectField("Purpose", validate_choice=False,
-                          description="The purpose the survey was collected for, or another one registered for the "
-                                      "recipient (on the recipients pages).")
+                          description="The purpose the survey was collected for, or another one an administrator "
+                                      "registered for the recipient.")
     format = RadioField("Format", choices=FORMATS, default="csv")
     mode = RadioField("Withheld answers", choices=MODES, default=BLANK_WITHHELD)
 
