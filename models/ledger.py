@@ -206,12 +206,5 @@ def disclosures_of(session: Session, response_id: int, public_id: str) -> list[d
              "fields": fields.split(",") if fields else []} for at, recipient, purpose, action, fields in rows]
 
 
-def last_entries(session: Session, limit: int = 200, before_seq: int | None = None) -> list[LedgerEntry]:
-    query = select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(limit)
-    if before_seq:
-        query = query.where(LedgerEntry.seq < before_seq)
-    return list(session.scalars(query))
-
-
 def contains_digest(session: Session, digest: str) -> bool:
     return session.scalar(select(LedgerEntry.id).where(LedgerEntry.digest == digest)) is not None

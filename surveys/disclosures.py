@@ -21,8 +21,8 @@ from models.response import Erasure, Response
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason, SurveyStatus
 
-from .errors import Forbidden, SurveyInReview
-from .recipients import require_shared
+from .errors import SurveyInReview
+from .recipients import require_purpose
 
 DROP_WITHHELD = "drop"    # leave out respondents with anything withheld
 BLANK_WITHHELD = "blank"  # leave withheld cells empty
@@ -44,9 +44,7 @@ def prepare(survey: Survey, recipient: Recipient, purpose: str, actor: str, spi_
     if survey.status == SurveyStatus.DRAFT:
         raise SurveyInReview(f"The survey {survey.slug!r} is a draft awaiting its classification review; "
                              "nothing of it is disclosed until a reviewer confirms it.")
-    require_shared(recipient, survey)
-    if purpose != survey.purpose and purpose not in recipient.purpose_names:
-        raise Forbidden(f"{purpose!r} is neither the survey's own purpose nor one registered for {recipient.name}.")
+    require_purpose(recipient, survey, purpose)
     # Loaded now, so a streamed export can use them after the request's session has closed.
     survey.fields, recipient.purposes  # noqa: B018
     return Disclosure(survey, recipient, purpose, actor, Audience.of(recipient.kind, survey.purpose, purpose, spi_clearance))

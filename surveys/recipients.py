@@ -41,6 +41,22 @@ def require_shared(recipient: Recipient, survey: Survey) -> None:
         raise Forbidden(f"The survey {survey.slug!r} is not shared with {recipient.name}.")
 
 
+def allowed_purposes(recipient: Recipient, survey: Survey) -> list[str]:
+    """What the recipient may receive this survey for: the purpose it was collected for first, then the others
+    registered for the recipient; nothing when the survey is not shared with it."""
+    if not recipient.shares(survey):
+        return []
+    return list(dict.fromkeys([survey.purpose, *recipient.purpose_names]))
+
+
+def require_purpose(recipient: Recipient, survey: Survey, purpose: str) -> None:
+    """Forbidden unless the survey is shared with the recipient and the purpose is one it may receive it for."""
+    require_shared(recipient, survey)
+    if purpose not in allowed_purposes(recipient, survey):
+        raise Forbidden(f"{printable(purpose)!r} is neither the survey's own purpose nor one registered for "
+                        f"{recipient.name}.")
+
+
 def get_recipient(session: Session, recipient_id: int) -> Recipient:
     recipient = session.get(Recipient, recipient_id)
     if recipient is None:
@@ -90,9 +106,10 @@ def _surveys(session: Session, slugs: list[str]) -> list[Survey]:
 MAX_PURPOSE = 64  # the column's length
 
 
-def _purpose_errors(purposes: list[str], key: str) -> dict[str, list[str]]:
-    """Creating and updating a recipient check its purposes alike."""
-    if not purposes:
+def _purpose_errors(purposes: list[str], key: str, required: bool = True) -> dict[str, list[str]]:
+    """Creating and updating a recipient check its purposes alike. Staff (`internal`) may have none: a survey's
+    own purpose needs no registering, only the other purposes staff may use its answers for."""
+    if not purposes and required:
         return {key: ["Register at least one purpose."]}
     bad = [p for p in purposes if not PURPOSE.match(p) or len(p) > MAX_PURPOSE]
     if bad:
@@ -103,7 +120,7 @@ def _purpose_errors(purposes: list[str], key: str) -> dict[str, list[str]]:
 
 
 def update_recipient(session: Session, recipient: Recipient, purposes: list[str], survey_slugs: list[str]) -> None:
-    errors = _purpose_errors(purposes, "purposes")
+    errors = _purpose_errors(purposes, "purposes", required=not recipient.is_internal)
     if errors:
         raise InvalidSubmission("The recipient cannot be changed.", errors)
     keep = {p.purpose: p for p in recipient.purposes}
@@ -123,10 +140,15 @@ def issue_token(session: Session, recipient: Recipient, expires_at: datetime | N
     return token
 
 
-def revoke_token(session: Session, token_id: int) -> ApiToken:
+def get_token(session: Session, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound("There is no such token.")
+    return token
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    token = get_token(session, token_id)
     token.revoked_at = token.revoked_at or utcnow()
     session.flush()
     log.info("token %s… of %s revoked", token.hint, token.recipient.name)

@@ -3,8 +3,11 @@ from datetime import timedelta
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models import ledger
+from models import ledger_pages
 from models.base import utcnow
+from models.recipient import ApiToken
+from models.response import Response
+from models.survey import Survey
 
 from .. import catalogue, db, errors, rights
 from .. import recipients as third_parties
@@ -12,15 +15,17 @@ from ..inputs import row_id
 from ..keys import keyring
 from ..signin import admin_required
 from . import bp
-from .forms import ConfirmForm, EraseForm, RecipientForm, TokenForm
+from .forms import ConfirmForm, EraseForm, LedgerFilterForm, RecipientForm, TokenForm
 
 
 @bp.get("/ledger")
 @admin_required
 def ledger_page():
+    session = db.session()
+    form = LedgerFilterForm(request.args).fill(catalogue.list_surveys(session), third_parties.list_recipients(session))
     before = request.args.get("before", type=row_id)
-    entries = ledger.last_entries(db.session(), limit=100, before_seq=before)
-    return render_template("researcher/ledger.html", entries=entries)
+    found = ledger_pages.page(session, form.filters(), before=before) if form.validate() else None
+    return render_template("researcher/ledger.html", form=form, found=found, before=before)
 
 
 @bp.route("/recipients", methods=["GET", "POST"])
@@ -33,7 +38,7 @@ def recipients():
             recipient = third_parties.create_recipient(session, keyring(), form.name.data, form.purpose_list(),
                                                form.surveys.data or [])
         except errors.DomainError as exc:
-            form.name.errors = [exc.message, *sum(exc.errors.values(), [])]
+            form.refused(exc)
         else:
             db.commit()
             return redirect(url_for(".recipient", recipient_id=recipient.id))
@@ -51,7 +56,7 @@ def recipient(recipient_id: int):
         try:
             third_parties.update_recipient(session, found, form.purpose_list(), form.surveys.data or [])
         except errors.DomainError as exc:
-            form.purposes.errors = [exc.message, *sum(exc.errors.values(), [])]
+            form.refused(exc)
         else:
             db.commit()
             return redirect(url_for(".recipient", recipient_id=found.id))
@@ -79,11 +84,29 @@ def issue_token(recipient_id: int):
 @bp.post("/tokens/<int:token_id>/revoke")
 @admin_required
 def revoke_token(token_id: int):
-    if ConfirmForm().validate_on_submit():
-        token = third_parties.revoke_token(db.session(), token_id)
-        db.commit()
-        return redirect(url_for(".recipient", recipient_id=token.recipient_id))
-    return redirect(url_for(".recipients"))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".recipients"))
+    token = third_parties.get_token(db.session(), token_id)
+    if not form.confirmed and token.revoked_at is None:
+        return _confirm_revocation(token)
+    third_parties.revoke_token(db.session(), token.id)
+    db.commit()
+    return redirect(url_for(".recipient", recipient_id=token.recipient_id))
+
+
+def _confirm_revocation(token: ApiToken) -> str:
+    recipient, used = token.recipient, token.last_used_at
+    return render_template(
+        "researcher/confirm.html", title=f"Revoke this token of {recipient.name}?",
+        details=[("Token", f"{token.hint}…"), ("Recipient", recipient.name),
+                 ("Issued", token.created_at.strftime("%Y-%m-%d")),
+                 ("Last used", used.strftime("%Y-%m-%d %H:%M UTC") if used else "never")],
+        what=[f"Every request {recipient.name} makes with this token is refused from the moment you confirm; "
+              "its other tokens keep working.",
+              f"This cannot be undone: if {recipient.name} still needs access, issue it a new token."],
+        action=url_for(".revoke_token", token_id=token.id), fields={}, button="Revoke the token",
+        cancel=url_for(".recipient", recipient_id=recipient.id))
 
 
 @bp.route("/erase", methods=["GET", "POST"])
@@ -97,6 +120,8 @@ def erase():
         except errors.NotFound as exc:
             form.public_id.errors = [exc.message]
         else:
+            if not form.confirmed:
+                return _confirm_erasure(form, response)
             if rights.erase(session, response, form.reason.data, current_user.email):
                 db.commit()
                 rights.clear_residue(db.engine())
@@ -104,3 +129,17 @@ def erase():
             else:
                 form.public_id.errors = ["That response was erased a moment ago."]
     return render_template("researcher/erase.html", form=form, done=done)
+
+
+def _confirm_erasure(form: EraseForm, response: Response) -> str:
+    survey = db.session().get(Survey, response.survey_id)
+    return render_template(
+        "researcher/confirm.html", title="Erase this response?",
+        details=[("Response id", response.public_id), ("Survey", f"{survey.title} ({survey.slug})"),
+                 ("Submitted", response.submitted_at.strftime("%Y-%m-%d %H:%M UTC")), ("Why", form.reason_label)],
+        what=["Its key is destroyed and the response deleted at once: nobody can read its answers again, and it is in "
+              "no export, API page or count from now on.",
+              "This cannot be undone.",
+              "The ledger records that you erased it and why, never what it held."],
+        action=url_for(".erase"), fields={"public_id": response.public_id, "reason": form.reason.data},
+        button="Erase the response", cancel=url_for(".erase"))

@@ -1,4 +1,4 @@
-from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import access, accounts, catalogue, db, disclosures, errors, recipients
@@ -52,13 +52,13 @@ def dashboard():
 
 def _export_form() -> ExportForm:
     session = db.session()
-    return ExportForm().fill(surveys_for(access.Action.EXPORT), recipients.list_recipients(session))
+    return ExportForm().fill(surveys_for(access.Action.EXPORT), recipients.list_recipients(session, with_details=True))
 
 
 def _disclosure(form: ExportForm) -> disclosures.Disclosure:
     survey = survey_for(form.survey.data, access.Action.EXPORT)
     recipient = recipients.get_recipient(db.session(), form.recipient.data)
-    return disclosures.prepare(survey, recipient, form.purpose.data.strip(), current_user.email,
+    return disclosures.prepare(survey, recipient, form.purpose.data, current_user.email,
                                spi_clearance=current_user.spi_access)
 
 
@@ -66,11 +66,10 @@ def _disclosure(form: ExportForm) -> disclosures.Disclosure:
 @login_required
 def export():
     form, preview, error = _export_form(), None, None
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.choosing and form.validate():
         try:
-            d = _disclosure(form)
-            preview = disclosures.preview(db.session(), d, form.mode.data)
-        except errors.Forbidden as exc:
+            preview = disclosures.preview(db.session(), _disclosure(form), form.mode.data)
+        except (errors.Forbidden, errors.SurveyInReview) as exc:
             error = exc.message
     return render_template("researcher/export.html", form=form, preview=preview, error=error)
 
@@ -80,8 +79,9 @@ def export():
 def download():
     form = _export_form()
     if not form.validate_on_submit():
-        flash("The export settings were incomplete; check them and preview again.")
-        return redirect(url_for(".export"))
+        # The export page again, each problem at its field: nothing went out and nothing was recorded.
+        return render_template("researcher/export.html", form=form, preview=None,
+                               error="Nothing was downloaded: check the settings below and preview again."), 400
     d = _disclosure(form)
     sessions, name = current_app.extensions["surveys.sessions"], f"{d.survey.slug}-{d.recipient.name}"
     if form.format.data == "aggregate":

@@ -150,10 +150,11 @@ def test_a_respondent_returns_with_the_receipt_and_withdraws(server, browser, sh
     assert client.get("/api/v1/me", headers={"X-Receipt": code}).status_code == 401
 
 
-def test_a_researcher_signs_in_previews_and_downloads_an_export(server, browser, shoot, submit, make_account,
-                                                                runner):
+def test_a_researcher_signs_in_previews_and_downloads_an_export(server, browser, shoot, submit, make_account, runner,
+                                                                make_recipient):
     for i in range(3):
         submit("wellbeing-demo", {"full_name": f"P{i}", "wellbeing": "good"}, {"opt_out_other_purposes": i == 0})
+    make_recipient("Acme", purposes=("research",))
     email = make_account("researcher@example.org", "researcher")
     assert runner.invoke(args=["users", "grant", email, "wellbeing-demo", "--role", "exporter"]).exit_code == 0
     page = browser.new_page(accept_downloads=True)
@@ -164,11 +165,13 @@ def test_a_researcher_signs_in_previews_and_downloads_an_export(server, browser,
     expect(page.locator("h1")).to_have_text("Surveys")
     shoot(page, "dashboard")
     page.click("nav >> text=Export")
+    expect(page.locator("#show-purposes")).to_be_hidden()  # the script follows a change of recipient itself
+    page.select_option("#recipient", label="Acme")
+    expect(page.locator("#purpose option")).to_have_text([
+        "care-quality (the survey's own purpose)", "research (another purpose)"])
+    page.select_option("#purpose", "research")
     page.select_option("#recipient", label="internal")
-    page.fill("#purpose", "service-improvement")
-    page.click("button:text('Preview')")
-    expect(page.locator("main")).to_contain_text("is neither the survey's own purpose")  # not registered
-    page.fill("#purpose", "care-quality")
+    expect(page.locator("#purpose option")).to_have_text(["care-quality (the survey's own purpose)"])
     page.click("button:text('Preview')")
     expect(page.locator("#going-out")).to_have_text("3")
     shoot(page, "preview")

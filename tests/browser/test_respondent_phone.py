@@ -43,7 +43,9 @@ def test_a_missed_age_box_is_marked_on_the_consent_page_itself(server, browser, 
 
 
 def code_lines(page, element_id: str) -> list[float]:
-    """The tops of the lines each group of the code sits on; a group split over two lines has two boxes."""
+    """The tops of the lines each group of the code sits on; a group split over two lines has two boxes. Measured
+    once the page has loaded with its style sheet: before it, the code is laid out without its width rules."""
+    page.wait_for_load_state("load")
     boxes = page.evaluate("""id => Array.from(document.querySelectorAll('#' + id + ' .code-group'))
         .map(group => Array.from(group.getClientRects()).map(rect => rect.top))""", element_id)
     assert all(len(rects) == 1 for rects in boxes), boxes  # no group is broken in the middle

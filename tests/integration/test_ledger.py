@@ -86,4 +86,4 @@ def test_appends_chain_one_after_another(app, three_entries):
 def test_the_admin_ledger_page_lists_entries(client, three_entries, login):
     login("admin", email="boss@example.org")
     html = client.get("/researcher/ledger").get_data(as_text=True)
-    assert html.count("<td>export (jsonl:blank)") == 3
+    assert html.count(" export (jsonl:blank)</strong>") == 3

@@ -2,9 +2,10 @@ import hashlib
 import json
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from models.disclosure import ConsentState
+from models.ledger import LedgerEntry
 from models.recipient import INTERNAL, Recipient
 from models.vocabulary import PurposeRelation, RecipientKind
 from surveys import db, recipients
@@ -110,7 +111,12 @@ def test_a_purpose_not_registered_or_a_survey_not_shared_is_refused(app, client,
     assert "is not shared with Acme" in html and 'id="going-out"' not in html
     response = client.post("/researcher/export/download", data=export_form(
         client, survey="wellbeing-demo", recipient=str(recipient_id(app, "Acme")), purpose="marketing"))
-    assert response.status_code == 403 and b"neither the survey" in response.data
+    # The export page again, the refusal at the purpose; nothing went out and nothing was recorded.
+    assert response.status_code == 400 and not response.headers.get("Content-Disposition")
+    assert "&#39;marketing&#39; is neither the survey" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.action == "export")) == 0
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(app, client, login, make_survey, submit):

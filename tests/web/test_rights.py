@@ -235,8 +235,10 @@ def test_staff_erase_a_response_found_to_be_from_a_minor(app, client, login, sub
     public_id = submit(DEMO, {"wellbeing": "good", "full_name": "Kid"}).get_json()["id"]
     login("admin")
     page = client.get("/researcher/erase")
-    done = client.post("/researcher/erase", data={"csrf_token": csrf_token(page.data), "public_id": public_id,
-                                                  "reason": "minor"})
+    asked = client.post("/researcher/erase", data={"csrf_token": csrf_token(page.data), "public_id": public_id,
+                                                   "reason": "minor"})
+    done = client.post("/researcher/erase", data={"csrf_token": csrf_token(asked.data), "public_id": public_id,
+                                                  "reason": "minor", "confirm": "yes"})
     assert f"Erased {public_id}" in done.get_data(as_text=True)
     assert count_rows("responses") == 0
     with app.app_context():

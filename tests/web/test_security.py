@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -66,7 +68,10 @@ def test_pages_hold_no_inline_script_or_style(client, login, submit):
     for path in ("/", "/s/wellbeing-demo", "/me/record", "/researcher/", "/researcher/export",
                  "/researcher/recipients", "/researcher/ledger", "/researcher/erase", "/privacy"):
         html = client.get(path).get_data(as_text=True)
-        assert "<script" not in html and "style=" not in html and "<style" not in html, path
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+        assert html.count("<script") == len(scripts), path
+        assert all(re.fullmatch(r' src="/static/[a-z]+\.js"', attrs) and not body for attrs, body in scripts), path
+        assert "style=" not in html and "<style" not in html, path
         assert " on" + "click=" not in html and "javascript:" not in html, path
 
 

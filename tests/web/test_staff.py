@@ -149,7 +149,8 @@ def test_admins_register_recipients_and_issue_and_revoke_tokens(app, client, log
         assert recipients.recipient_for_token(db.session(), token).name == "Beta Labs"
         token_id = db.session().scalar(select(ApiToken.id))
     detail = client.get(response.headers["Location"])
-    client.post(f"/researcher/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(detail.data)})
+    asked = client.post(f"/researcher/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(detail.data)})
+    client.post(f"/researcher/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(asked.data), "confirm": "yes"})
     with app.app_context():
         assert recipients.recipient_for_token(db.session(), token) is None
     assert "revoked" in client.get(response.headers["Location"]).get_data(as_text=True)
