@@ -33,7 +33,13 @@ def choose(page, name: str, text: str) -> None:
 
 def test_upload_review_open_and_preview_in_two_languages(server, browser, shoot, axe, make_account):
     page = browser.new_page()
+    page.goto(f"{server}/researcher/login")
+    assert axe(page) == []
     sign_in(page, server, make_account("admin@example.org", "admin"))
+    expect(page.locator("h1")).to_have_text("Surveys")  # the dashboard
+    assert axe(page) == []
+    page.goto(f"{server}/researcher/erase")
+    assert axe(page) == []
     page.click("nav >> text=Surveys")
     expect(page.locator("h1")).to_have_text("Surveys")
     assert axe(page) == []
