@@ -150,10 +150,11 @@ def test_a_respondent_returns_with_the_receipt_and_withdraws(server, browser, sh
     assert client.get("/api/v1/me", headers={"X-Receipt": code}).status_code == 401
 
 
-def test_a_researcher_signs_in_previews_and_downloads_an_export(server, browser, shoot, submit, make_account):
+def test_a_researcher_signs_in_previews_and_downloads_an_export(server, browser, shoot, submit, make_account, runner):
     for i in range(3):
         submit("wellbeing-demo", {"full_name": f"P{i}", "wellbeing": "good"}, {"opt_out_other_purposes": i == 0})
     email = make_account("researcher@example.org", "researcher")
+    assert runner.invoke(args=["users", "grant", email, "wellbeing-demo", "--role", "exporter"]).exit_code == 0
     page = browser.new_page(accept_downloads=True)
     page.goto(f"{server}/researcher/")
     page.fill("#email", email)
