@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None, *, bootstrap: bool = False) -> F
     ratelimit.init_app(app)
     app.register_blueprint(respond.bp)
     app.register_blueprint(researcher.bp)
+    app.register_blueprint(researcher.preview_bp)
     app.register_blueprint(api.bp)
     benchmark.init_app(app)
     http_errors.init_app(app)

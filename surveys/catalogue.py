@@ -51,6 +51,12 @@ def list_open_surveys(session: Session) -> list[Survey]:
     return list(session.scalars(select(Survey).where(Survey.status == SurveyStatus.OPEN).order_by(Survey.title)))
 
 
+def response_counts(session: Session, survey_ids: list[int]) -> dict[int, int]:
+    """Responses per survey, for a list of them, in one grouped query."""
+    return dict(session.execute(select(Response.survey_id, func.count()).where(Response.survey_id.in_(survey_ids))
+                                .group_by(Response.survey_id)).all()) if survey_ids else {}
+
+
 def count_responses(session: Session, survey: Survey) -> int:
     return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
 

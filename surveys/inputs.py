@@ -3,7 +3,7 @@ for what could not be stored (see models.text), before any view sees them."""
 import json
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, Request, abort, request
 from werkzeug.routing import IntegerConverter, Map
 
 from models.text import MESSAGES, bad_text, printable, text_problem
@@ -81,7 +81,20 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+#: Where a body may be larger than MAX_CONTENT_LENGTH: a survey definition uploaded (10 MB, and the form around it).
+LARGER_BODIES = {"researcher.upload": 10 * 1024 * 1024 + 64 * 1024}
+
+
+class BoundedRequest(Request):
+    """A request whose body limit is the endpoint's own where it has one, else the service's."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        return LARGER_BODIES.get(self.endpoint or "") or super().max_content_length
+
+
 def init_app(app: Flask) -> None:
     """Before any blueprint registers its routes, so they all take the bounded converter."""
+    app.request_class = BoundedRequest
     app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)

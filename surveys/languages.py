@@ -67,7 +67,7 @@ def page_survey():
 
 def _lookup_page_survey():
     slug = (request.view_args or {}).get("slug")
-    if not isinstance(slug, str) or request.blueprint != "respond":
+    if not isinstance(slug, str) or request.blueprint not in ("respond", "preview"):
         return None
     try:
         return catalogue.respondent_survey(db.session(), slug)

@@ -34,23 +34,37 @@ class Loaded:
     imported: Imported | None = None
 
 
+def command_option(key: str) -> str:
+    """Where `surveys load` takes a value the file lacks."""
+    return "--" + key.replace("_", "-")
+
+
 def load_any(path: str | Path, options: dict[str, str | None] | None = None,
              skip_unsupported: bool = False) -> Loaded:
     """Read, translate and check; DefinitionError with every problem and where it is, and nothing stored."""
     path = Path(path)
-    raw = _raw(path)
-    suffix = path.suffix.lower()
+    return load_bytes(_raw(path), path.name, options, skip_unsupported)
+
+
+def load_bytes(raw: bytes, name: str, options: dict[str, str | None] | None = None,
+               skip_unsupported: bool = False, option_named: Callable[[str], str] = command_option) -> Loaded:
+    """A file's content, by its name's suffix (an upload in the browser, a file on disk): as load_any.
+    `option_named`: how the asker names the option that gives a key the file lacks (a flag, a form's box)."""
+    suffix = Path(name).suffix.lower()
     imported = None
+    if len(raw) > MAX_BYTES:
+        raise DefinitionError([Problem(name, f"is {len(raw) / 2**20:.1f} MB; a survey definition is at most "
+                                             f"{MAX_BYTES // 2**20} MB")])
     if suffix in OURS:
         try:
-            data = read_definition(raw.decode("utf-8-sig"), path.name)
+            data = read_definition(raw.decode("utf-8-sig"), name)
         except UnicodeDecodeError:
-            raise DefinitionError([Problem(path.name, "is not UTF-8 text")]) from None
+            raise DefinitionError([Problem(name, "is not UTF-8 text")]) from None
     elif suffix in IMPORTERS:
-        imported = IMPORTERS[suffix](raw, path.name, skip_unsupported=skip_unsupported)
+        imported = IMPORTERS[suffix](raw, name, skip_unsupported=skip_unsupported)
         data = imported.data
     else:
-        raise DefinitionError([Problem(path.name, f"is not a format surveys load reads: {FORMATS}")])
+        raise DefinitionError([Problem(name, f"is not a format surveys load reads: {FORMATS}")])
     given = {key: value for key, value in (options or {}).items() if key in OPTIONS and value is not None}
     if isinstance(data, dict):
         languages = data.get("languages")
@@ -61,7 +75,7 @@ def load_any(path: str | Path, options: dict[str, str | None] | None = None,
     try:
         return Loaded(check_definition(data), imported)
     except DefinitionError as exc:
-        raise DefinitionError([_hinted(problem, imported) for problem in exc.problems]) from None
+        raise DefinitionError([_hinted(problem, imported, option_named) for problem in exc.problems]) from None
 
 
 def _raw(path: Path) -> bytes:
@@ -75,11 +89,11 @@ def _raw(path: Path) -> bytes:
         raise DefinitionError([Problem(str(path), f"cannot be read: {exc.strerror or exc}")]) from None
 
 
-def _hinted(problem: Problem, imported: Imported | None) -> Problem:
+def _hinted(problem: Problem, imported: Imported | None, option_named: Callable[[str], str]) -> Problem:
     """A key an imported file has no place for is the command's to give."""
     if imported is not None and problem.where in OPTIONS and problem.message.startswith("is missing"):
-        option = "--" + problem.where.replace("_", "-")
-        return Problem(problem.where, f"is missing: the file does not give it; give it with {option}", problem.line)
+        return Problem(problem.where, f"is missing: the file does not give it; give it with "
+                                      f"{option_named(problem.where)}", problem.line)
     return problem
 
 
@@ -102,4 +116,4 @@ def export_definition(spec: SurveySpec, suffix: str, notes: list[str] | None = N
     raise DefinitionError([Problem(f"*{suffix}", f"is not a format surveys export writes: {FORMATS}")])
 
 
-__all__ = ["FORMATS", "Loaded", "export_definition", "load_any"]
+__all__ = ["FORMATS", "Loaded", "export_definition", "load_any", "load_bytes"]

@@ -8,6 +8,7 @@ from flask import Response, current_app, g, jsonify, request
 
 from models.base import iso_utc
 from models.crypto import CryptoError, open_token, seal_token
+from models.vocabulary import SurveyStatus
 
 from .. import catalogue, db, disclosures, errors, pseudonyms, recipients, recording
 from ..exports import aggregate_release
@@ -102,7 +103,8 @@ def _json(payload: bytes) -> Response:
 @recipient_required
 @limiter.limit(per_token, key_func=token_key)
 def list_surveys():
-    return jsonify(data=[serializers.survey(s) for s in g.recipient.surveys])
+    # A draft's questions and classes are not yet confirmed: nothing of it is offered.
+    return jsonify(data=[serializers.survey(s) for s in g.recipient.surveys if s.status != SurveyStatus.DRAFT])
 
 
 @bp.get("/surveys/<slug>/responses")

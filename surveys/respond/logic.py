@@ -128,3 +128,22 @@ def merged_logic(views: list[PageView]) -> str | None:
         for key in ("known", "formulas", "types", "choices"):
             merged[key].update(part[key])
     return json.dumps(merged, separators=(",", ":"), ensure_ascii=False)
+
+
+def visible_page(instrument: Instrument, shown: Resolved, wanted: str | None) -> Page:
+    """The page asked for if the answers (as resolved) show it, else the first they show."""
+    visible = [page for page in instrument.pages if page.name in shown.pages_shown]
+    return next((p for p in visible if p.name == wanted), visible[0])
+
+
+def neighbour(instrument: Instrument, answers: dict[str, Any], page: Page, step: int, today: date) -> str | None:
+    """The page before (step -1) or after (+1) this one among those the answers now show: before the first, the
+    first itself; after the last, None."""
+    shown = instrument.resolve(answers, today).pages_shown
+    pages = instrument.pages
+    index = next(i for i, p in enumerate(pages) if p.name == page.name) + step
+    while 0 <= index < len(pages):
+        if pages[index].name in shown:
+            return pages[index].name
+        index += step
+    return page.name if step < 0 else None

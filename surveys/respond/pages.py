@@ -15,7 +15,7 @@ from ..ratelimit import limiter, per_address
 from ..web import client_info, current_notice
 from . import bp
 from .forms import PREFIX, ReceiptForm, answers_form, as_form_text, show_errors, typed_answers
-from .logic import page_view
+from .logic import neighbour, page_view, visible_page
 from .views import consent_key, refused
 
 #: "stay": the language switcher sent the page; it comes back in the other language with what was typed.
@@ -62,7 +62,7 @@ def _page(survey, state, wanted):
     """The page asked for if the answers show it, else the first; what it shows; the pages shown."""
     shown = survey.instrument.resolve(state.answers, _today())
     visible = [page for page in survey.instrument.pages if page.name in shown.pages_shown]
-    page = next((p for p in visible if p.name == wanted), visible[0])
+    page = visible_page(survey.instrument, shown, wanted)
     return page, page_view(survey.instrument, page, state.answers, shown, texts=readable(survey)), visible
 
 
@@ -120,15 +120,7 @@ def _saved(survey, state):
 
 
 def _neighbour(survey, state, page, step: int):
-    """The page before or after this one among those the answers now show."""
-    shown = survey.instrument.resolve(state.answers, _today()).pages_shown
-    pages = survey.instrument.pages
-    index = next(i for i, p in enumerate(pages) if p.name == page.name) + step
-    while 0 <= index < len(pages):
-        if pages[index].name in shown:
-            return pages[index].name
-        index += step
-    return page.name if step < 0 else None
+    return neighbour(survey.instrument, state.answers, page, step, _today())
 
 
 def _submit(survey, state):
