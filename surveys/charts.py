@@ -104,7 +104,7 @@ def histogram(cells: list, width: int = NARROW, plot_height: int = 150) -> Histo
     step = (width - left - 4) / max(len(cells), 1)
     longest = max((len(c.label) for c in cells), default=1)
     turned = longest * 6.5 > step
-    every = max(1, math.ceil(16 / step)) if turned else 1  # turned labels need about 16 units apart
+    every = max(1, math.ceil(18 / step)) if turned else 1  # turned labels need 18 units apart (13 across them)
     bottom = (longest * 6.5 * 0.71 + 14) if turned else 24
     ticks_step = _tick_step(max((c.count for c in cells if c.count), default=0))
     scale_top = ticks_step * max(1, math.ceil(max((c.count or 0 for c in cells), default=0) / ticks_step))
