@@ -97,12 +97,13 @@ _RESPONSES = Response.__table__.c
 
 
 def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: int = 0,
-                   limit: int | None = None, since: datetime | None = None, mode: str = BLANK_WITHHELD,
-                   batch: int = 2000) -> Iterator[DisclosedRow]:
+                   limit: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                   mode: str = BLANK_WITHHELD, batch: int = 2000) -> Iterator[DisclosedRow]:
     """Each response of the survey, in submission order, with only what the rule admits.
 
-    Blobs of a withheld class are never decrypted, nor any blob of a respondent that drop
-    mode leaves out. Erased responses are gone from the table, so they appear in nothing.
+    `since` and `until` bound the submission time (from `since`, before `until`). Blobs of a
+    withheld class are never decrypted, nor any blob of a respondent that drop mode leaves
+    out. Erased responses are gone from the table, so they appear in nothing.
     One SELECT streams all rows: a response erased while it runs is either wholly in or out.
     """
     fields = tuple((f.name, f.classification) for f in d.survey.stored_fields)
@@ -114,6 +115,8 @@ def disclosed_rows(session: Session, ring: KeyRing, d: Disclosure, *, after_id: 
              .where(c.survey_id == d.survey.id, c.id > after_id).order_by(c.id))
     if since is not None:
         query = query.where(c.submitted_at >= since)
+    if until is not None:
+        query = query.where(c.submitted_at < until)
     if limit is not None:
         query = query.limit(limit)
     survey_id = d.survey.id

@@ -43,8 +43,8 @@ def test_instance_folder_holds_only_gitkeep_in_git():
 USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "drafts", "errors",
              "exports",
              "installation",
-             "notices", "pseudonyms", "recipients", "recording", "revocations", "rights", "rotation", "self_service",
-             "snapshots", "staff", "submissions", "versions", "access", "authoring", "review"]
+             "notices", "pseudonyms", "recipients", "recording", "results", "revocations", "rights", "rotation",
+             "self_service", "snapshots", "staff", "submissions", "versions", "access", "authoring", "review"]
 
 
 def test_use_case_modules_never_import_flask():

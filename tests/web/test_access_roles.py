@@ -33,6 +33,7 @@ PAGES = {
     "a version's changes": ("GET", "/researcher/surveys/{slug}/versions/1/changes?against=1",
                             (LOGIN, NO, OK, OK, OK, OK, OK)),
     "open or close": ("POST", "/researcher/surveys/{slug}/status", (LOGIN, NO, NO, NO, 302, NO, 302)),
+    "results": ("GET", "/researcher/surveys/{slug}/results", (LOGIN, NO, OK, OK, OK, OK, OK)),
     "classification review": ("GET", "/researcher/surveys/{slug}/review", (LOGIN, NO, NO, NO, NO, OK, OK)),
     "preview: consent": ("GET", "/researcher/surveys/{slug}/preview/", (LOGIN, NO, OK, OK, OK, OK, OK)),
     "preview: questions": ("GET", "/researcher/surveys/{slug}/preview/questions", (LOGIN, NO, OK, OK, OK, OK, OK)),
