@@ -6,6 +6,8 @@ from wtforms.validators import Length, Optional
 
 from models.interop.loading import FORMATS
 
+from .forms import Confirmable
+
 
 class UploadForm(FlaskForm):
     definition = FileField("Definition file", validators=[FileRequired("Choose a file to upload.")],
@@ -27,7 +29,6 @@ class UploadForm(FlaskForm):
                 for key in ("slug", "title", "purpose", "purpose_description")}
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Confirmable, FlaskForm):
     """Open or close; closing is confirmed on a second step."""
     status = RadioField(choices=[SelectChoice("open", "Open"), SelectChoice("closed", "Closed")])
-    confirm = StringField()

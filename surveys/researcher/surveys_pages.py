@@ -68,8 +68,14 @@ def status(slug: str):
     if not form.validate_on_submit():
         return redirect(url_for(".survey", slug=slug))
     wanted = SurveyStatus(form.status.data)
-    if wanted == SurveyStatus.CLOSED and form.confirm.data != "yes":  # the second step says what closing does
-        return render_template("researcher/survey_close.html", survey=found, form=form)
+    if wanted == SurveyStatus.CLOSED and not form.confirmed:  # the second step says what closing does
+        return render_template(
+            "researcher/confirm.html", title=f"Close {found.title}?", details=[("Survey", found.slug)],
+            what=["Closing it stops new responses at once: anyone in the middle of it cannot submit.",
+                  "The answers already given stay: they can still be exported, and corrected by their respondents. "
+                  "You can open it again later."],
+            action=url_for(".status", slug=slug), fields={"status": "closed"}, button="Close the survey",
+            cancel=url_for(".survey", slug=slug))
     authoring.set_status(db.session(), current_user.account, found, wanted)
     db.commit()
     flash(f"{found.title!r} is {wanted}.")

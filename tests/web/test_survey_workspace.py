@@ -206,7 +206,7 @@ def test_closing_asks_first_and_a_draft_neither_opens_nor_closes_but_through_rev
     page = client.get(f"/researcher/surveys/{DEMO}")
     first = client.post(f"/researcher/surveys/{DEMO}/status", data={"csrf_token": csrf_token(page.data),
                                                                     "status": "closed"})
-    assert first.status_code == 200 and b"Yes, close it" in first.data and status_of(app, DEMO) == "open"
+    assert first.status_code == 200 and b"Close the survey" in first.data and status_of(app, DEMO) == "open"
     second = client.post(f"/researcher/surveys/{DEMO}/status", data={"csrf_token": csrf_token(page.data),
                                                                      "status": "closed", "confirm": "yes"})
     assert second.status_code == 302 and status_of(app, DEMO) == "closed"
