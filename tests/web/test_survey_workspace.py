@@ -289,3 +289,15 @@ def test_nothing_reaches_the_responses_table_from_these_pages(app, client, login
     review(client, "sleep-study")
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Response)) == 0
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("noise.xlsx", bytes(range(256)) * 12), ("noise.csv", bytes(range(256)) * 12), ("list.json", b"[1, 2]"),
+    ("utf16.yaml", "slug: x".encode("utf-16")), ("broken.xlsx", b"PK\x03\x04" + b"\x00" * 100), ("nameless", b"x"),
+    ("empty.csv", b"")])
+def test_a_file_no_importer_can_read_is_refused_with_a_reason_and_nothing_saved(app, client, login, name, raw):
+    login("admin")
+    sent = upload(client, raw, name)
+    assert sent.status_code == 422 and b"The file was not saved" in sent.data
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(Survey)) == 1  # the demo survey alone
