@@ -15,8 +15,9 @@ from models.submission import AnswerError, clean_value
 
 from .. import access, catalogue, db, errors, submissions
 from ..languages import readable
-from ..respond.forms import PREFIX, ConsentForm, answers_form, as_form_text, show_errors, typed_answers
-from ..respond.logic import neighbour, page_view, visible_page
+from ..respond.forms import ConsentForm, answers_form, show_errors, typed_answers
+from ..respond.logic import neighbour
+from ..respond.pages import page_at, questions_page
 from ..web import current_notice, gpc_signal
 from .common import survey_for
 
@@ -57,9 +58,7 @@ def questions(slug: str):
     answers = _earlier(survey, request.form.get("earlier"))
     if request.method == "GET":
         return _render(survey, answers, request.args.get("page"))
-    shown = survey.instrument.resolve(answers, _today())
-    page = visible_page(survey.instrument, shown, request.form.get("page"))
-    view = page_view(survey.instrument, page, answers, shown, texts=readable(survey))
+    page, view, _ = page_at(survey, answers, request.form.get("page"))
     form = answers_form(view.fields)()
     if not form.validate_on_submit():
         return _render(survey, answers, page.name, form)
@@ -116,17 +115,5 @@ def _earlier(survey, sent: str | None) -> dict:
 
 
 def _render(survey, answers: dict, wanted, form=None, errors=None):
-    today = _today()
-    shown = survey.instrument.resolve(answers, today)
-    page = visible_page(survey.instrument, shown, wanted)
-    view = page_view(survey.instrument, page, answers, shown, texts=readable(survey))
-    visible = [p for p in survey.instrument.pages if p.name in shown.pages_shown]
-    if form is None:
-        form = answers_form(view.fields)(data={PREFIX + f.name: as_form_text(f, answers.get(f.name))
-                                              for f in view.fields})
-    if errors:
-        show_errors(form, errors)
-    index = visible.index(page)
-    return render_template("respond/questions.html", survey=readable(survey), form=form, prefix=PREFIX, view=view,
-                           page=view.page, number=index + 1, pages=len(visible), last=index == len(visible) - 1,
-                           first=index == 0, hours=0, previewing=True, earlier=json.dumps(answers, default=str))
+    return questions_page(survey, answers, wanted, form, errors, hours=0, previewing=True,
+                          earlier=json.dumps(answers, default=str))

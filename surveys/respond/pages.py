@@ -60,23 +60,32 @@ def questions(slug: str):
 
 def _page(survey, state, wanted):
     """The page asked for if the answers show it, else the first; what it shows; the pages shown."""
-    shown = survey.instrument.resolve(state.answers, _today())
+    return page_at(survey, state.answers, wanted)
+
+
+def page_at(survey, answers, wanted):
+    shown = survey.instrument.resolve(answers, _today())
     visible = [page for page in survey.instrument.pages if page.name in shown.pages_shown]
     page = visible_page(survey.instrument, shown, wanted)
-    return page, page_view(survey.instrument, page, state.answers, shown, texts=readable(survey)), visible
+    return page, page_view(survey.instrument, page, answers, shown, texts=readable(survey)), visible
 
 
 def _render(survey, state, wanted, form=None, errors=None):
-    page, view, visible = _page(survey, state, wanted)
+    return questions_page(survey, state.answers, wanted, form, errors, hours=_hours())
+
+
+def questions_page(survey, answers, wanted, form=None, errors=None, **context):
+    """A page of questions with these answers so far: the respondent's own, or a preview's (`context` says which)."""
+    page, view, visible = page_at(survey, answers, wanted)
     if form is None:
-        form = answers_form(view.fields)(data={PREFIX + f.name: as_form_text(f, state.answers.get(f.name))
+        form = answers_form(view.fields)(data={PREFIX + f.name: as_form_text(f, answers.get(f.name))
                                               for f in view.fields})
     if errors:
         show_errors(form, errors)
     index = visible.index(page)
     return render_template("respond/questions.html", survey=readable(survey), form=form, prefix=PREFIX, view=view,
                            page=view.page, number=index + 1, pages=len(visible), last=index == len(visible) - 1,
-                           first=index == 0, hours=_hours())
+                           first=index == 0, **context)
 
 
 def _step(survey, state, page, view, form, action):
