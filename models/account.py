@@ -25,8 +25,6 @@ class Account(Base):
     created_at: Mapped[timestamp]
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    grants: Mapped[list["SurveyGrant"]] = relationship(back_populates="account", cascade="all, delete-orphan")
-
     @property
     def is_admin(self) -> bool:
         return self.role == StaffRole.ADMIN
@@ -48,8 +46,6 @@ class SurveyGrant(Base):
     role: Mapped[SurveyRole] = mapped_column(EnumText(SurveyRole, 16))
     granted_by: Mapped[str] = mapped_column(String(254))
     granted_at: Mapped[timestamp]
-
-    account: Mapped[Account] = relationship(back_populates="grants")
 
 
 class PasswordLink(Base):

@@ -39,7 +39,8 @@ def role_on(session: Session, account: Account, survey: Survey) -> SurveyRole | 
 
 
 def may(session: Session, account: Account | None, survey: Survey, action: Action) -> bool:
-    """Fail closed: no account, a disabled one, an unknown action or no grant is a no."""
+    """Fail closed: no account, a disabled one, an unknown action or no grant is a no. `survey`: its row, or any
+    copy with its id and slug (a respondent page's snapshot)."""
     if account is None or not account.active:
         return False
     if account.is_admin:

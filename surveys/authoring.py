@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,10 +32,10 @@ class Uploaded:
 
 
 def upload(session: Session, account: Account, raw: bytes, filename: str, options: dict[str, str | None],
-           skip_unsupported: bool = False, option_named=None) -> Uploaded:
+           skip_unsupported: bool = False, option_named: Callable[[str], str] = command_option) -> Uploaded:
     """Check the file as `surveys load` does (DefinitionError with every problem and where it is) and save it
     as a draft. A new survey's uploader becomes its editor; changing an existing one takes the editor's right."""
-    loaded = load_bytes(raw, filename, options, skip_unsupported, option_named or command_option)
+    loaded = load_bytes(raw, filename, options, skip_unsupported, option_named)
     existing = session.scalar(select(Survey).where(Survey.slug == loaded.spec.slug))
     if existing is not None:
         if not access.may(session, account, existing, access.Action.EDIT):

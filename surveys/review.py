@@ -15,7 +15,7 @@ from models.definition import DefinitionError, check_definition
 from models.definition.writer import definition_data, stored_spec
 from models.expressions import parse
 from models.instrument import reads_through
-from models.survey import Field, Survey
+from models.survey import Field, Survey, SurveyVersion
 from models.vocabulary import Classification, SurveyStatus
 
 from . import access, catalogue, versions
@@ -67,24 +67,22 @@ def confirm(session: Session, account: Account, survey: Survey, classes: dict[st
         raise InvalidSubmission("Every question's class must be confirmed before the survey opens.", problems)
     changed = {f.name: (f.classification, chosen[f.name]) for f in survey.stored_fields
                if chosen[f.name] != f.classification}
-    if changed:
-        _reclassify(session, account, survey, chosen)
-    else:
-        _mark_reviewed(session, survey, account.email)
+    reviewed = _reclassify(session, account, survey, chosen) if changed else _mark_reviewed(session, survey,
+                                                                                               account.email)
     survey.status = SurveyStatus.OPEN if open_after else SurveyStatus.CLOSED
     survey.updated_at = utcnow()
-    latest = versions.latest(session, survey)
-    note = (f"version {latest.number if latest else '?'} confirmed field by field; "
+    note = (f"version {reviewed.number} confirmed field by field; "
             + ("changed: " + ", ".join(f"{name} {old} → {new}" for name, (old, new) in changed.items()) + "; "
                if changed else "")
-            + f"classes: {', '.join(f'{f.name}={chosen[f.name]}' for f in survey.stored_fields) or 'no questions'}; "
+            + f"classes: {versions.classes_note([(f.name, chosen[f.name]) for f in survey.stored_fields])}; "
             + ("opened" if open_after else "left closed"))
     ledger.append_event(session, "review", account.email, note, survey.slug, [f.name for f in survey.stored_fields])
     session.flush()
     log.info("%s reviewed survey %s (%s)", account.email, survey.slug, "opened" if open_after else "closed")
 
 
-def _reclassify(session: Session, account: Account, survey: Survey, chosen: dict[str, Classification]) -> None:
+def _reclassify(session: Session, account: Account, survey: Survey,
+                chosen: dict[str, Classification]) -> SurveyVersion:
     """A new version with the classes changed, through the one checker (a score must be classed at least as
     strictly as what it reads), refused once answers are stored under the old classes."""
     if catalogue.count_responses(session, survey):
@@ -99,12 +97,14 @@ def _reclassify(session: Session, account: Account, survey: Survey, chosen: dict
         raise InvalidSubmission("These classes do not fit together.",
                                 {"classes": [str(problem) for problem in exc.problems]}) from None
     catalogue.save_survey(session, spec, account.email, source="the classification review", reviewed=True)
+    return versions.latest(session, survey)
 
 
-def _mark_reviewed(session: Session, survey: Survey, reviewer: str) -> None:
+def _mark_reviewed(session: Session, survey: Survey, reviewer: str) -> SurveyVersion:
     latest = versions.latest(session, survey)
     if latest is None:  # saved before versions were kept: its present state becomes version 1, reviewed now
-        versions.record(session, survey, stored_spec(survey), reviewer, "the classification review", reviewed=True)
-        return
+        return versions.record(session, survey, stored_spec(survey), reviewer, "the classification review",
+                               reviewed=True)
     latest.reviewed_by, latest.reviewed_at = reviewer, utcnow()
+    return latest
 

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from models import ledger
 from models.base import utcnow
-from models.definition import SurveySpec, check_definition
+from models.definition import DefinitionError, SurveySpec, check_definition
 from models.definition.writer import definition_data, stored_spec
 from models.interop.loading import export_definition
 from models.survey import Survey, SurveyVersion
 
-from .errors import NotFound
+from .errors import Conflict, NotFound
 
 #: The formats a version can be downloaded in: suffix → what to call it.
 DOWNLOADS = {".yaml": "YAML", ".json": "JSON", ".csv": "REDCap data dictionary", ".xlsx": "XLSForm"}
@@ -35,13 +35,15 @@ def record(session: Session, survey: Survey, spec: SurveySpec, actor: str, sourc
     state = ("its classification taken as reviewed by whoever ran the command line" if reviewed
              else "a draft until its classification is reviewed")
     ledger.append_event(session, "survey_saved", actor, f"version {number}, from {source}: {state}; classes: "
-                        + classes_note(spec), survey.slug, [f.name for f in spec.fields])
+                        + classes_note([(f.name, f.classification) for f in spec.fields if f.type != "note"]),
+                        survey.slug, [f.name for f in spec.fields])
     session.flush()
     return version
 
 
-def classes_note(spec: SurveySpec) -> str:
-    return ", ".join(f"{f.name}={f.classification}" for f in spec.fields if f.type != "note") or "no questions"
+def classes_note(classes: list[tuple[str, str]]) -> str:
+    """(field, class) pairs as the ledger's notes write them."""
+    return ", ".join(f"{name}={cls}" for name, cls in classes) or "no questions"
 
 
 def history(session: Session, survey: Survey) -> list[SurveyVersion]:
@@ -64,13 +66,25 @@ def get_version(session: Session, survey: Survey, number: int) -> SurveyVersion:
 
 
 def spec_of(version: SurveyVersion | None, survey: Survey) -> SurveySpec:
-    """What a version saved; for a survey saved before versions were kept, what it holds now."""
-    return check_definition(version.definition) if version is not None else stored_spec(survey)
+    """What a version saved; for a survey saved before versions were kept, what it holds now. Conflict when the
+    checker of today refuses what an older one took, so a page says why instead of failing."""
+    try:
+        return check_definition(version.definition) if version is not None else stored_spec(survey)
+    except DefinitionError as exc:
+        raise _unreadable(exc) from None
 
 
 def written(spec: SurveySpec, suffix: str) -> tuple[bytes, list[str]]:
+    """The definition as a file of the format its suffix names, and the notes on what the format could not keep."""
     notes: list[str] = []
-    return export_definition(spec, suffix, notes), notes
+    try:
+        return export_definition(spec, suffix, notes), notes
+    except DefinitionError as exc:
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: DefinitionError) -> Conflict:
+    return Conflict("This version cannot be written out: " + "; ".join(str(problem) for problem in exc.problems))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from models.answering import settle, shows_minor
 from models.consent import CONSENT_KEYS
@@ -19,14 +19,15 @@ from ..respond.forms import ConsentForm, answers_form, show_errors, typed_answer
 from ..respond.logic import neighbour
 from ..respond.pages import page_at, questions_page
 from ..web import current_notice, gpc_signal
-from .common import survey_for
 
 bp = Blueprint("preview", __name__, url_prefix="/researcher/surveys/<slug>/preview")
 
 
 def _survey(slug: str):
-    survey_for(slug, access.Action.VIEW)
-    return catalogue.respondent_survey(db.session(), slug)
+    """The survey's read-only copy, as respondents' pages use it, once the viewer's right to see it is checked."""
+    survey = catalogue.respondent_survey(db.session(), slug)
+    access.require(db.session(), current_user.account, survey, access.Action.VIEW)
+    return survey
 
 
 def _today():

@@ -90,10 +90,7 @@ def version_file(slug: str, number: int, fmt: str):
     if suffix not in versions.DOWNLOADS:
         raise errors.NotFound(f"There is no {fmt!r} format; choose one of {', '.join(versions.DOWNLOADS)}.")
     version = versions.get_version(db.session(), found, number)
-    try:
-        content, _ = versions.written(versions.spec_of(version, found), suffix)
-    except DefinitionError as exc:
-        raise errors.Conflict("; ".join(problem.message for problem in exc.problems)) from None
+    content, _ = versions.written(versions.spec_of(version, found), suffix)
     return Response(content, mimetype="application/octet-stream", headers={
         "Content-Disposition": f'attachment; filename="{slug}-v{number}{suffix}"'})
 

@@ -14,7 +14,7 @@ from models.ledger import LedgerEntry
 from models.response import Response
 from models.survey import Survey, SurveyVersion
 from surveys import db
-from tests.conftest import DEMO, csrf_token
+from tests.conftest import DEMO, csrf_token, recipient_id
 
 SURVEY = """slug: sleep-study
 title: Sleep study
@@ -301,3 +301,31 @@ def test_a_file_no_importer_can_read_is_refused_with_a_reason_and_nothing_saved(
     assert sent.status_code == 422 and b"The file was not saved" in sent.data
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Survey)) == 1  # the demo survey alone
+
+
+def test_a_survey_changed_back_to_a_draft_is_disclosed_nowhere_until_reviewed_again(app, client, login, runner,
+                                                                                     submit, make_recipient, tmp_path):
+    """Its answers were given under classes a reviewer confirmed; the new version's are not confirmed yet, so the
+    export page, the command, the third-party API (pages and aggregates) and the results page all refuse it."""
+    token = make_recipient("Acme", surveys=(DEMO,))
+    submit(DEMO, {"wellbeing": "good"})
+    login("admin")
+    with open(__import__("surveys").__path__[0] + "/demo_survey.yaml") as handle:
+        changed = handle.read().replace("Overall, how would you rate", "All in all, how would you rate")
+    assert upload(client, changed, "demo.yaml").status_code == 302 and status_of(app, DEMO) == "draft"
+    page = client.get("/researcher/export")
+    internal = str(recipient_id(app, "internal"))
+    refused = client.post("/researcher/export/download", data={
+        "csrf_token": csrf_token(page.data), "survey": DEMO, "recipient": internal, "purpose": "care-quality",
+        "format": "csv", "mode": "blank"})
+    assert refused.status_code == 409
+    result = runner.invoke(args=["export", DEMO, "--recipient", "internal", "--purpose", "care-quality",
+                                 "--format", "csv", "--output", str(tmp_path / "out.csv")])
+    assert result.exit_code != 0 and not (tmp_path / "out.csv").exists()
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("responses", "aggregates"):
+        assert client.get(f"/api/v1/surveys/{DEMO}/{path}?purpose=care-quality", headers=bearer).status_code == 409
+    assert b"awaiting its classification review" in client.get(f"/researcher/surveys/{DEMO}/results").data
+    assert [e.action for e in entries(app, "export") + entries(app, "api_page") + entries(app, "aggregate")] == []
+    review(client, DEMO)
+    assert client.get(f"/api/v1/surveys/{DEMO}/responses?purpose=care-quality", headers=bearer).status_code == 200
