@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
-from sqlalchemy import JSON, Integer, String, Text, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import JSON, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, intpk, timestamp, utcnow
+from .ledger_lines import CHUNK_COLUMNS, Chunk, LedgerLines, Line, holding
 
 GENESIS = "0" * 64
 
@@ -43,8 +42,9 @@ class LedgerEntry(Base):
     #: {field: {reason: count}}
     withheld: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
     respondent_count: Mapped[int] = mapped_column(Integer, default=0)
-    #: SHA-256 over this entry's ledger_respondents lines, in order.
+    #: SHA-256 over this entry's lines (ledger_lines), in order, as `lines_version` says.
     respondents_digest: Mapped[str] = mapped_column(String(64))
+    lines_version: Mapped[int] = mapped_column(Integer, server_default="1")
     #: SHA-256 of the bytes that went out.
     payload_digest: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -54,51 +54,27 @@ class LedgerEntry(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class LedgerRespondent(Base):
-    """One respondent in one disclosure, and which of their fields went out. No foreign key,
-    so erasure leaves the record whole.
-
-    Looked up by the response's id, and checked against its public id (SQLite can give a
-    deleted row's id to a new row). Not by the public id alone: it is random, so each of an
-    export's million lines would land on a random page of that index, where response ids
-    come in the order the export reads them."""
-    __tablename__ = "ledger_respondents"
-
-    id: Mapped[intpk]
-    batch: Mapped[str] = mapped_column(String(32), index=True)
-    response_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    public_id: Mapped[str] = mapped_column(String(32))
-    #: Comma-separated field names.
-    fields: Mapped[str] = mapped_column(Text)
-
-
-# One statement per batch of lines: the database runs the loop, not Python, so a writer on
-# another thread works without holding the interpreter (and a million lines cost seconds).
-_INSERT_LINES = {
-    "sqlite": "INSERT INTO ledger_respondents (batch, response_id, public_id, fields) "
-              "SELECT :batch, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') "
-              "FROM json_each(:lines) ORDER BY key",
-    "postgresql": "INSERT INTO ledger_respondents (batch, response_id, public_id, fields) "
-                  "SELECT :batch, CAST(line ->> 0 AS integer), line ->> 1, line ->> 2 "
-                  "FROM jsonb_array_elements(CAST(:lines AS jsonb)) WITH ORDINALITY AS lines(line, n) ORDER BY n",
-}
-
-
-def insert_respondents(connection: Connection, batch: str, lines: list[tuple[int, str, str]]) -> None:
-    """Append (response id, public id, fields) lines to a batch, in the order given: ids grow with it."""
-    connection.execute(text(_INSERT_LINES[connection.dialect.name]), {"batch": batch, "lines": json.dumps(lines)})
+#: How an entry's lines are digested. 1: "public id:fields" per line (entries written before
+#: response ids were part of the record); 2: "response id:public id:fields", so a line moved to
+#: another respondent breaks the chain too.
+LINES_VERSION = 2
 
 
 class RespondentsDigest:
     """A running SHA-256 over respondent lines, in the order they are written."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: int = LINES_VERSION) -> None:
         self._hash = hashlib.sha256()
+        self.version = version
         self.count = 0
 
-    def add(self, public_id: str, fields: str) -> None:
-        self._hash.update(f"{public_id}:{fields}\n".encode())
-        self.count += 1
+    def add(self, lines: Sequence[Line]) -> None:
+        if self.version == 1:
+            text = "".join(f"{public_id}:{fields}\n" for _, public_id, fields in lines)
+        else:
+            text = "".join(f"{rid or ''}:{public_id}:{fields}\n" for rid, public_id, fields in lines)
+        self._hash.update(text.encode())
+        self.count += len(lines)
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -106,10 +82,15 @@ class RespondentsDigest:
 
 CHAINED = ("seq", "at", "actor", "action", "recipient", "purpose", "purpose_relation", "survey", "format",
            "fields", "withheld", "respondent_count", "respondents_digest", "payload_digest", "note", "batch")
+#: Columns added later, chained only where they differ from the value every earlier entry holds,
+#: so that no earlier entry's digest changes.
+CHAINED_LATER = {"lines_version": 1}
 
 
 def entry_digest(entry: LedgerEntry, prev_digest: str) -> str:
     content = {name: getattr(entry, name) for name in CHAINED}
+    content.update({name: getattr(entry, name) for name, earlier in CHAINED_LATER.items()
+                    if getattr(entry, name) != earlier})
     content["at"] = entry.at.isoformat()
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_digest}\n{canonical}".encode()).hexdigest()
@@ -125,6 +106,8 @@ def append(session: Session, entry: LedgerEntry) -> LedgerEntry:
                            .order_by(LedgerEntry.seq.desc()).limit(1)).first()
     entry.seq, entry.prev_digest = (head.seq + 1, head.digest) if head else (1, GENESIS)
     entry.at = (entry.at or utcnow()).replace(microsecond=0)
+    if entry.lines_version is None:
+        entry.lines_version = LINES_VERSION
     entry.digest = entry_digest(entry, entry.prev_digest)
     session.add(entry)
     session.flush()
@@ -150,7 +133,7 @@ def append_event(session: Session, action: str, actor: str, note: str, survey: s
     return append(session, LedgerEntry(
         actor=actor, action=action, survey=survey, note=note, batch=secrets.token_hex(16),
         recipient="", purpose="", purpose_relation="", format="", fields=list(fields or []), withheld={},
-        respondent_count=0, respondents_digest=RespondentsDigest().hexdigest(),
+        respondent_count=0, respondents_digest=RespondentsDigest().hexdigest(), lines_version=LINES_VERSION,
         payload_digest=hashlib.sha256(b"").hexdigest()))
 
 
@@ -158,52 +141,19 @@ def append_erasure(session: Session, survey: str, public_id: str, reason: str, a
     return append_event(session, "erasure", actor, f"{reason}: {public_id}", survey)
 
 
-@dataclass(frozen=True)
-class Break:
-    seq: int | None
-    problem: str
-
-    def __str__(self) -> str:
-        return f"entry {self.seq}: {self.problem}" if self.seq else self.problem
-
-
-def verify(session: Session) -> tuple[int, str, list[Break]]:
-    """Walk the chain: (entries checked, head digest, every break found)."""
-    breaks: list[Break] = []
-    prev, expected_seq, count = GENESIS, 1, 0
-    for entry in session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).yield_per(1000):
-        count += 1
-        if entry.seq != expected_seq:
-            breaks.append(Break(entry.seq, f"out of sequence: expected entry {expected_seq} here"))
-        if entry.prev_digest != prev:
-            breaks.append(Break(entry.seq, "does not follow the entry before it (one was deleted or moved)"))
-        if entry_digest(entry, entry.prev_digest) != entry.digest:
-            breaks.append(Break(entry.seq, "its content no longer matches its digest (altered)"))
-        if respondents_digest(session, entry.batch) != (entry.respondents_digest, entry.respondent_count):
-            breaks.append(Break(entry.seq, "its list of respondents was altered"))
-        prev, expected_seq = entry.digest, entry.seq + 1
-    return count, prev, breaks
-
-
-def respondents_digest(session: Session, batch: str) -> tuple[str, int]:
-    running = RespondentsDigest()
-    rows = session.execute(select(LedgerRespondent.public_id, LedgerRespondent.fields)
-                           .where(LedgerRespondent.batch == batch).order_by(LedgerRespondent.id))
-    for public_id, fields in rows.yield_per(5000):
-        running.add(public_id, fields)
-    return running.hexdigest(), running.count
-
-
 def disclosures_of(session: Session, response_id: int, public_id: str) -> list[dict[str, Any]]:
-    """What a respondent sees: every disclosure that included them."""
+    """What a respondent sees: every disclosure that included them, found through the span index
+    of the chunks of lines (a handful of candidates, however long the ledger)."""
     rows = session.execute(
-        select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, LedgerEntry.action,
-               LedgerRespondent.fields)
-        .join(LedgerEntry, LedgerEntry.batch == LedgerRespondent.batch)
-        .where(LedgerRespondent.response_id == response_id, LedgerRespondent.public_id == public_id)
-        .order_by(LedgerEntry.seq))
-    return [{"at": at, "recipient": recipient, "purpose": purpose, "action": action,
-             "fields": fields.split(",") if fields else []} for at, recipient, purpose, action, fields in rows]
+        select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, LedgerEntry.action, *CHUNK_COLUMNS)
+        .join(LedgerEntry, LedgerEntry.batch == LedgerLines.batch)
+        .where(*holding(response_id)).order_by(LedgerEntry.seq, LedgerLines.id))
+    found = []
+    for at, recipient, purpose, action, *chunk in rows:
+        fields = Chunk(*chunk).fields_of(response_id, public_id)
+        if fields is not None:
+            found.append({"at": at, "recipient": recipient, "purpose": purpose, "action": action, "fields": fields})
+    return found
 
 
 def contains_digest(session: Session, digest: str) -> bool:

@@ -7,10 +7,12 @@ import secrets
 from collections import Counter, defaultdict
 from typing import Iterable
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import sessionmaker
 
 from models import ledger
 from models.ledger import LedgerEntry, RespondentsDigest
+from models.ledger_lines import Line, insert_lines
 
 from .batch_writer import BatchWriter
 from .disclosures import DisclosedRow, Disclosure, _Plan
@@ -46,16 +48,19 @@ class Recorder:
         names = ",".join(row.answers)
         self._field_lists.add(names)
         self._plans[row.plan] += 1
-        self.respondents.add(row.public_id, names)
         self._pending.append((row.id, row.public_id, names))
         if len(self._pending) >= self.BATCH:
             if self._writer is None:
                 with self.sessions() as session:
                     engine = session.get_bind()
-                self._writer = BatchWriter(engine, lambda connection, lines: ledger.insert_respondents(
-                    connection, self.batch, lines))
+                self._writer = BatchWriter(engine, self._write)
             self._writer.put(self._pending)
             self._pending = []
+
+    def _write(self, connection: Connection, lines: list[Line]) -> None:
+        """Digested here, in the order written, so that the digest is of exactly what was stored."""
+        self.respondents.add(lines)
+        insert_lines(connection, self.batch, lines)
 
     def dropped(self, row: DisclosedRow) -> None:
         self._plans[row.plan] += 1
@@ -67,7 +72,7 @@ class Recorder:
             self._writer.close()
         elif self._pending:
             with self.sessions.begin() as session:
-                ledger.insert_respondents(session.connection(), self.batch, self._pending)
+                self._write(session.connection(), self._pending)
         self._pending = []
 
     def close(self, note: str = "") -> LedgerEntry:

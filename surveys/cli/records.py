@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from models import ledger
+from models import ledger, ledger_audit
 from models.text import MESSAGES, text_problem
 from models.vocabulary import STAFF_ERASURE_REASONS
 
@@ -46,17 +46,21 @@ audit_group = AppGroup("audit", help="The ledger of disclosures.")
 
 @audit_group.command("verify")
 @click.option("--head", help="The head digest recorded earlier: also proves nothing was cut from the end.")
-def verify_command(head: str | None):
-    """Check the ledger's hash chain; exit non-zero on a break."""
-    count, last, breaks = ledger.verify(db.session())
+@click.option("--full", is_flag=True, help="Walk the whole chain from its first entry, not from the last checkpoint.")
+def verify_command(head: str | None, full: bool):
+    """Check the ledger's hash chain from its last signed checkpoint (or, with --full, from the start);
+    exit non-zero on a break. An intact chain leaves a checkpoint at its head."""
+    result = ledger_audit.verify(db.session(), keyring(), full=full)
+    breaks = result.breaks
+    if head and not ledger.contains_digest(db.session(), head):
+        breaks.append(ledger_audit.Break(None, f"the recorded head {head} is no longer in the ledger"))
     for problem in breaks:
         click.secho(str(problem), err=True, fg="red")
-    if head and not ledger.contains_digest(db.session(), head):
-        breaks.append(ledger.Break(None, "the recorded head is no longer in the ledger"))
-        click.secho(f"the recorded head {head} is no longer in the ledger", err=True, fg="red")
     if breaks:
-        fail(f"ledger broken: {len(breaks)} problem(s) in {count} entries")
-    click.echo(f"ledger intact: {count} entries; head {last}")
+        fail(f"ledger broken: {len(breaks)} problem(s); {result.checked} entries checked")
+    db.commit()
+    since = "from the first entry" if result.since is None else f"since the checkpoint at entry {result.since}"
+    click.echo(f"ledger intact: {result.entries} entries ({result.checked} checked {since}); head {result.head}")
 
 
 retention_group = AppGroup("retention", help="Keeping answers no longer than each survey says.")

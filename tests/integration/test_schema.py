@@ -25,6 +25,7 @@ def test_ledger_lines_written_before_0004_are_found_by_response_id_after_it(app,
     from alembic import command
     from sqlalchemy import text
 
+    from models.ledger_lines import Chunk
     from models.schema import migrate, run
     token = make_recipient("Acme")
     kept, erased = (submit("wellbeing-demo", {"wellbeing": "good"}).get_json() for _ in range(2))
@@ -35,7 +36,9 @@ def test_ledger_lines_written_before_0004_are_found_by_response_id_after_it(app,
     run(engine, command.downgrade, "0003")
     migrate(engine)
     with engine.connect() as connection:
-        lines = dict(connection.execute(text("SELECT public_id, response_id FROM ledger_respondents")).all())
+        chunks = connection.execute(text("SELECT first_id, last_id, span, count, ids, public_ids, fields, lists "
+                                         "FROM ledger_lines")).all()
+        lines = {public_id: rid for chunk in chunks for rid, public_id, _ in Chunk(*chunk).lines()}
         kept_id = connection.execute(text("SELECT id FROM responses WHERE public_id = :p"),
                                      {"p": kept["id"]}).scalar_one()
     assert lines == {kept["id"]: kept_id, erased["id"]: None}

@@ -189,7 +189,7 @@ def test_delete_me_erases_and_the_respondent_is_in_no_later_disclosure(client, r
     assert later["data"] == [] and count_rows("responses") == 0
     revoked = client.get(f"/api/v1/surveys/{DEMO}/revocations", headers=headers).get_json()["data"]
     assert [(r["respondent"], r["change"]) for r in revoked] == [(first["data"][0]["respondent"], "withdrawn")]
-    assert count_rows("ledger_respondents") == 1  # the past disclosure's record stays whole
+    assert count_rows("ledger_lines") == 1  # the past disclosure's record stays whole
 
 
 def test_retention_purge_erases_only_what_is_past_its_survey_retention(app, submit, runner, count_rows, make_survey):
