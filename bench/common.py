@@ -20,9 +20,10 @@ from surveys import catalogue, db, recipients  # noqa: E402
 DEFAULT_DIR = Path("/tmp/surveys-bench")
 
 
-def bench_app(directory: Path):
+def bench_app(directory: Path, database_url: str | None = None):
+    overrides = {"DATABASE_URL": database_url} if database_url else {}
     app = create_app({"INSTANCE_PATH": str(directory), "TESTING": True, "SECRET_KEY": "bench",
-                      "RATELIMIT_ENABLED": False})
+                      "RATELIMIT_ENABLED": False, **overrides})
     result = app.test_cli_runner().invoke(args=["init"])
     assert result.exit_code == 0, result.output
     return app
