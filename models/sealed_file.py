@@ -36,7 +36,8 @@ class SealedWriter:
     """Writes into an open binary file. `close()` seals what is left as the last part; a file whose writing
     stopped before it has no last part, and reads as truncated."""
 
-    def __init__(self, file: BinaryIO, key: bytes, handle: str, frame: int = FRAME):
+    def __init__(self, file: BinaryIO, key: bytes, handle: str, frame: int | None = None):
+        frame = frame or FRAME
         if not 0 < frame <= _LONGEST - 64:
             raise ValueError("a part holds at least one byte and at most 64 MiB")
         self._file, self._key, self._handle, self._frame = file, key, handle, frame

@@ -36,6 +36,7 @@ DEFAULTS = {
     "RATELIMIT_SUBMISSIONS": "60 per minute",   # per address, for responses sent by form or API
     "RATELIMIT_PER_TOKEN": "600 per minute",    # per API token
     "JOBS_URL": "",                 # the job queue: empty for a SQLite file in the instance folder, or redis://…
+    "JOBS_QUEUE": "surveys",        # the queue's name: installations sharing one Redis server need one each
     "JOBS_IMMEDIATE": False,        # run jobs inside the request that starts them (tests), not in the consumer
     "EXPORT_FOLDER": None,          # default: <instance>/exports; sealed exports wait here to be downloaded
     "EXPORT_HOURS": 24,             # an export not downloaded by then is deleted

@@ -39,11 +39,10 @@ class ExportFiles:
         partial = self._partial(handle)
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(descriptor, "wb") as file:
+            with os.fdopen(descriptor, "wb", buffering=0) as file:  # a part is one write, of up to FRAME bytes
                 writer = SealedWriter(file, key, handle)
                 yield writer
                 writer.close()
-                file.flush()
                 os.fsync(file.fileno())
             os.replace(partial, self.path(handle))
         except BaseException:

@@ -72,12 +72,12 @@ class Jobs:
 
 
 def _make_huey(config, instance: Path) -> Huey:
-    url, immediate = config["JOBS_URL"], bool(config["JOBS_IMMEDIATE"])
+    url, name, immediate = config["JOBS_URL"], config["JOBS_QUEUE"], bool(config["JOBS_IMMEDIATE"])
     # Results are not kept: a job's outcome is its row in the database.
     if url:
-        return RedisHuey("surveys", url=url, results=False, immediate=immediate)
+        return RedisHuey(name, url=url, results=False, immediate=immediate)
     instance.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("surveys", filename=str(instance / "jobs.db"), results=False, immediate=immediate)
+    return SqliteHuey(name, filename=str(instance / "jobs.db"), results=False, immediate=immediate)
 
 
 def init_app(app: Flask) -> None:

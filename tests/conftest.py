@@ -17,6 +17,7 @@ import itertools
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -411,6 +412,23 @@ def exported_file(client, started) -> bytes:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.is_streamed
     return response.get_data()
+
+
+@pytest.fixture
+def job_runner(app):
+    """A real job runner beside the app: Huey's consumer over the queue in the instance folder, its worker a thread
+    of this process (so a test can watch a job half-way), where other tests run jobs inside the request."""
+    huey = app.extensions["surveys.jobs"].huey
+    huey.immediate = False
+    consumer = huey.create_consumer(workers=1, periodic=False, initial_delay=0.02, max_delay=0.1,
+                                    check_worker_health=False)
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer.start()
+    for number, handler in handlers.items():  # the consumer's own are for a process of its own
+        signal.signal(number, handler)
+    yield consumer
+    consumer.stop(graceful=True)
+    huey.storage.close()
 
 
 def csv_rows(data: bytes) -> list[dict]:
