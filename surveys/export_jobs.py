@@ -102,6 +102,14 @@ def unreachable(sessions: sessionmaker, handle: str) -> None:
                         .values(status=ExportStatus.FAILED, error=UNREACHABLE, data_key=None, finished_at=utcnow()))
 
 
+def interrupted(sessions: sessionmaker, files: ExportFiles, handle: str) -> None:
+    """A running job whose runner is stopping under it: failed, its key destroyed and its file removed."""
+    with sessions.begin() as session:
+        session.execute(update(ExportJob).where(ExportJob.handle == handle, ExportJob.status == ExportStatus.RUNNING)
+                        .values(status=ExportStatus.FAILED, error=INTERRUPTED, data_key=None, finished_at=utcnow()))
+    files.delete(handle)
+
+
 def _claim(session: Session, handle: str) -> int | None:
     """The job's id, now running, if it was waiting to."""
     job_id = session.scalar(select(ExportJob.id).where(ExportJob.handle == handle))

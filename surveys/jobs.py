@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.signals import SIGNAL_INTERRUPTED
 
 from . import export_jobs
 from .export_files import ExportFiles
@@ -47,8 +48,15 @@ class Jobs:
         def sweep() -> None:
             export_jobs.sweep(app.extensions["surveys.sessions"], self.files)
 
+        def interrupted(signal: str, task) -> None:
+            """The consumer stopping at once (SIGTERM) with an export under way: it fails now, and its file goes,
+            rather than looking alive until the sweep finds it stale."""
+            if isinstance(task, self._export.task_class):
+                export_jobs.interrupted(app.extensions["surveys.sessions"], self.files, *task.args)
+
         self._export = huey.task(name="export")(export)
         huey.periodic_task(SWEEP, name="sweep")(sweep)
+        huey.signal(SIGNAL_INTERRUPTED)(interrupted)
 
     def submit_export(self, handle: str) -> None:
         """Queue the job (in immediate mode, run it now). A queue that cannot be reached fails the job with a

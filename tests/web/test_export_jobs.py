@@ -3,6 +3,12 @@ readable on disk. Most tests run each job inside the request that starts it (APP
 Those that need to watch a job half-way, or the queue itself, run a real consumer beside the app (`job_runner`)."""
 import io
 import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -21,8 +27,15 @@ from surveys import catalogue, db, export_jobs, exports, recipients
 from surveys.disclosures import prepare
 from surveys.exports import export_stream
 from surveys.keys import keyring
-from tests.conftest import PASSWORD, csrf_token, csv_rows, export_form, exported_file, recipient_id
+from tests.conftest import (
+    PASSWORD,
+    csrf_token,
+    csv_rows,
+    export_form,
+    recipient_id,
+)
 
+ROOT = Path(__file__).parents[2]
 CANARIES = [f"{kind}-of-tag-{a}{b}{c}" for kind in ("name", "condition") for a in "01" for b in "01" for c in "01"]
 
 
@@ -345,7 +358,6 @@ def test_the_export_page_lists_the_persons_own_recent_jobs(app, client, login, p
 # -- the same through Redis, and after a key rotation ------------------------------------------------------------
 
 def redis_answers() -> bool:
-    import socket
     with socket.socket() as probe:
         probe.settimeout(1)
         return probe.connect_ex(("127.0.0.1", 6379)) == 0
@@ -353,7 +365,6 @@ def redis_answers() -> bool:
 
 @pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
 def test_with_redis_configured_the_job_goes_through_redis_to_the_runner(app, make_app, make_account, panel):
-    import secrets
     queue = f"surveys-test-{secrets.token_hex(4)}"  # a queue of its own on a server others may use
     redis_app = make_app(JOBS_URL="redis://127.0.0.1:6379/0", JOBS_QUEUE=queue, JOBS_IMMEDIATE=False)
     make_account("res@example.org", "admin")
@@ -365,7 +376,6 @@ def test_with_redis_configured_the_job_goes_through_redis_to_the_runner(app, mak
     assert state(client, page)["status"] == "queued" and huey.pending_count() == 1
     consumer = huey.create_consumer(workers=1, periodic=False, initial_delay=0.02, max_delay=0.1,
                                     check_worker_health=False)
-    import signal
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()
     for number, handler in handlers.items():
@@ -385,3 +395,72 @@ def test_a_rotation_rewraps_a_waiting_exports_key_and_the_file_still_opens(app, 
     assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
     assert job(app, handle_of(page)).data_key != before
     assert len(csv_rows(fetch(client, page).get_data())) == 8
+
+
+# -- the runner stopping -----------------------------------------------------------------------------------------
+
+def test_a_runner_stopped_at_once_fails_the_export_under_way_and_removes_its_file(
+        app, client, login, panel, job_runner, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(export_jobs, "BEAT", 0)
+    monkeypatch.setattr("models.sealed_file.FRAME", 64)
+    halfway, go_on = threading.Event(), threading.Event()
+    real_beat = export_jobs._Beat.__call__
+
+    def beat(self, rows):
+        real_beat(self, rows)
+        if rows == 4 and not halfway.is_set():
+            halfway.set()
+            assert go_on.wait(30)
+    monkeypatch.setattr(export_jobs._Beat, "__call__", beat)
+    login()
+    page = start(client, recipient=str(recipient_id(app, "internal")), purpose="care-quality")
+    try:
+        assert halfway.wait(30) and len(on_disk(app)) == 1
+        app.extensions["surveys.jobs"].huey.notify_interrupted_tasks()  # what the consumer does on SIGTERM
+        assert state(client, page)["status"] == "failed" and on_disk(app) == []
+    finally:
+        go_on.set()
+    time.sleep(0.3)  # the worker, let go, ends its export: it must not bring the job back
+    assert state(client, page)["status"] == "failed" and on_disk(app) == []
+    assert "interrupted before it finished" in client.get(page).get_data(as_text=True)
+
+
+def test_the_job_runner_command_runs_what_is_queued_empties_its_scratch_folder_and_stops_on_sigint(
+        app, client, login, panel, instance_path, database_url):
+    login()
+    app.extensions["surveys.jobs"].huey.immediate = False  # into the queue in the instance folder
+    page = start(client, recipient=str(recipient_id(app, "internal")), purpose="care-quality", format="xlsx")
+    assert state(client, page)["status"] == "queued"
+    scratch = exports_folder(app) / "scratch"
+    scratch.mkdir(parents=True)
+    leftover = scratch / "openpyxl.left-by-a-runner-that-was-killed"
+    leftover.write_text("name-of-tag-000")
+    env = {**os.environ, "SURVEYS_INSTANCE_PATH": str(instance_path), "SURVEYS_DATABASE_URL": database_url}
+    with open(instance_path / "runner.log", "wb") as log:
+        runner = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "work"], cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(client, page, "done", seconds=60)
+        finally:
+            runner.send_signal(signal.SIGINT)
+            runner.wait(timeout=30)
+    assert runner.returncode == 0, (instance_path / "runner.log").read_text()
+    assert not leftover.exists() and list(scratch.iterdir()) == []  # the openpyxl temporaries of this job too
+    rows = parsed("xlsx", fetch(client, page).get_data(), instance_path)["data"]
+    assert len(rows) == 9 and rows[0][0] == "respondent"
+
+
+def test_the_job_runner_command_refuses_to_start_where_jobs_run_inside_requests(app, instance_path, database_url):
+    env = {**os.environ, "SURVEYS_INSTANCE_PATH": str(instance_path), "SURVEYS_DATABASE_URL": database_url,
+           "SURVEYS_JOBS_IMMEDIATE": "true"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "jobs", "work"], cwd=ROOT, env=env,
+                            check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "SURVEYS_JOBS_IMMEDIATE is set" in result.stderr
+
+
+def test_a_jobs_url_that_is_not_redis_stops_the_app_with_one_clear_line(tmp_path):
+    env = {**os.environ, "SURVEYS_INSTANCE_PATH": str(tmp_path), "SURVEYS_JOBS_URL": "amqp://queue"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "routes"], cwd=ROOT, env=env, check=False,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 4 and result.stderr.startswith("surveys: SURVEYS_JOBS_URL must be a Redis URL")
