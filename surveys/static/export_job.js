@@ -1,6 +1,8 @@
 // An export job's page: the bar and the count follow the job while it runs, from the status address the page
-// names. When the job's state changes (done, failed, downloaded, expired) the page is loaded again, so what it
-// offers is what the server decides. Without this script the page's Refresh link does the same by hand.
+// names. When the job's state changes (done, failed, downloaded) the page is loaded again, so what it offers is
+// what the server decides. Without this script the page's Refresh link does the same by hand. A finished job is
+// looked at only for a while after its Download button is pressed: a page left open must not keep a staff
+// session alive past its idle time.
 (function () {
   "use strict";
   var section = document.getElementById("job");
@@ -12,11 +14,7 @@
     return;
   }
   var status = section.dataset.status;
-  if (status !== "queued" && status !== "running" && status !== "done") {
-    return;  // failed or gone: nothing more will happen
-  }
-  // While it runs, a second between looks; a finished file only waits to be downloaded.
-  var delay = status === "done" ? 5000 : 1000;
+  var looks = 3600;  // an hour of a job's progress at most; then the Refresh link again
   var numbers = new Intl.NumberFormat("en");
   if (refresh) {
     refresh.parentNode.hidden = true;
@@ -47,7 +45,12 @@
           return;
         }
         show(job);
-        window.setTimeout(look, delay);
+        looks -= 1;
+        if (looks > 0) {
+          window.setTimeout(look, 1000);
+        } else if (refresh) {
+          refresh.parentNode.hidden = false;
+        }
       })
       .catch(function () {
         // Signed out, or the server unreachable: the link is the way on.
@@ -57,5 +60,15 @@
       });
   }
 
-  window.setTimeout(look, delay);
+  if (status === "queued" || status === "running") {
+    window.setTimeout(look, 1000);
+  } else if (status === "done") {
+    var download = document.getElementById("download");
+    if (download) {
+      download.form.addEventListener("submit", function () {
+        looks = 30;  // long enough for a large file to finish downloading, then the page says it is gone
+        window.setTimeout(look, 2000);
+      });
+    }
+  }
 })();
