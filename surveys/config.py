@@ -39,6 +39,8 @@ DEFAULTS = {
     "JOBS_QUEUE": "surveys",        # the queue's name: installations sharing one Redis server need one each
     "JOBS_IMMEDIATE": False,        # run jobs inside the request that starts them (tests), not in the consumer
     "EXPORT_FOLDER": None,          # default: <instance>/exports; sealed exports wait here to be downloaded
+    "EXPORT_SCRATCH": None,         # default: <export folder>/scratch; the runner's temporary files (a tmpfs keeps
+                                    # the plain text of SPSS, Stata and Excel files being written off disks)
     "EXPORT_HOURS": 24,             # an export not downloaded by then is deleted
 }
 

@@ -16,10 +16,10 @@ _DONE, _PARTIAL = ".sealed", ".partial"
 
 
 class ExportFiles:
-    def __init__(self, folder: str | os.PathLike):
+    def __init__(self, folder: str | os.PathLike, scratch: str | os.PathLike | None = None):
         self.folder = Path(folder)
         #: Where the job runner points the system's temporary files (see `use_scratch`).
-        self.scratch = self.folder / "scratch"
+        self.scratch = Path(scratch) if scratch else self.folder / "scratch"
 
     def path(self, handle: str) -> Path:
         return self.folder / f"{handle}{_DONE}"
@@ -69,9 +69,10 @@ class ExportFiles:
         """Empty the scratch folder and make it this process's temporary folder. SPSS, Stata and Excel files are
         written whole by their libraries into temporary files, in plain text until they are read back and
         sealed; here those are in a folder of this installation's own (mode 0700), which a runner stopped
-        mid-export does not leave behind: the next start empties it. Run one job runner per export folder."""
+        mid-export does not leave behind: the next start empties it. Deleting does not wipe what a disk held, so
+        the scratch folder may be put on a tmpfs (SURVEYS_EXPORT_SCRATCH). One job runner per scratch folder."""
         self._make()
         shutil.rmtree(self.scratch, ignore_errors=True)
-        self.scratch.mkdir(mode=0o700)
+        self.scratch.mkdir(mode=0o700, parents=True)
         tempfile.tempdir = str(self.scratch)
         return self.scratch

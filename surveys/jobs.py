@@ -25,7 +25,7 @@ class Jobs:
 
     def __init__(self, app: Flask):
         self.app = app
-        self.files = ExportFiles(app.config["EXPORT_FOLDER"])
+        self.files = ExportFiles(app.config["EXPORT_FOLDER"], app.config["EXPORT_SCRATCH"])
         self._huey: Huey | None = None
         self._lock = threading.Lock()
         self._export = None

@@ -464,3 +464,17 @@ def test_a_jobs_url_that_is_not_redis_stops_the_app_with_one_clear_line(tmp_path
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "routes"], cwd=ROOT, env=env, check=False,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 4 and result.stderr.startswith("surveys: SURVEYS_JOBS_URL must be a Redis URL")
+
+
+def test_the_runners_scratch_folder_may_be_put_elsewhere_and_is_emptied_and_private(tmp_path, monkeypatch):
+    import tempfile
+
+    from surveys.export_files import ExportFiles
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)  # put back after: it is the process's own
+    elsewhere = tmp_path / "tmpfs" / "surveys"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "openpyxl.leftover").write_text("name-of-tag-000")
+    files = ExportFiles(tmp_path / "exports", elsewhere)
+    assert files.use_scratch() == elsewhere and tempfile.gettempdir() == str(elsewhere)
+    assert list(elsewhere.iterdir()) == [] and elsewhere.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "exports").stat().st_mode & 0o777 == 0o700
