@@ -95,9 +95,11 @@ def rewrap_pseudonym_keys(session: Session, ring: KeyRing) -> int:
 
 
 def rewrap_export_keys(session: Session, ring: KeyRing) -> int:
-    """The keys of exports waiting to be downloaded (or being written) under the ring's current key."""
-    found = list(session.scalars(select(ExportJob).where(ExportJob.data_key.is_not(None))))
-    for job in found:
-        job.data_key = ring.rewrap(job.data_key, file_key_aad(job.handle))
-    session.flush()
+    """The keys of exports waiting to be downloaded (or being written) under the ring's current key. Each only if
+    it is still the one read: a key destroyed meanwhile (the file downloaded or gone) stays destroyed."""
+    found = session.execute(select(ExportJob.id, ExportJob.handle, ExportJob.data_key)
+                            .where(ExportJob.data_key.is_not(None))).all()
+    for job_id, handle, wrapped in found:
+        session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.data_key == wrapped)
+                        .values(data_key=ring.rewrap(wrapped, file_key_aad(handle))))
     return len(found)
