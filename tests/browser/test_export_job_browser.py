@@ -24,7 +24,7 @@ def slow_export(monkeypatch):
 
     def beat(self, rows):
         real(self, rows)
-        time.sleep(0.8)
+        time.sleep(1.5)  # longer than the page waits between two looks
     monkeypatch.setattr(export_jobs._Beat, "__call__", beat)
 
 
