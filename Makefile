@@ -1,4 +1,5 @@
-# make run       — create .venv, install, initialise instance/ and start the server on http://127.0.0.1:5000
+# make run       — create .venv, install, initialise instance/ and start the server on http://127.0.0.1:5000,
+#                  with the job runner (exports) beside it
 # make test      — install the test dependencies and run the whole suite
 # make messages  — gather the pages' strings again into each surveys/translations/*/LC_MESSAGES/messages.po
 PYTHON ?= python3
@@ -49,7 +50,11 @@ messages: $(VENV)/.installed
 init: $(VENV)/.installed catalogues
 	$(BIN)/flask --app app init
 
+# The job runner writes exports in the background; it stops with the server (Ctrl-C). A background command here
+# ignores Ctrl-C, so the trap stops it.
 run: init
+	@$(BIN)/flask --app app jobs work & runner=$$!; \
+	trap 'kill $$runner 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 # axe-core, for the accessibility checks of the browser tests (served to the page from the app's origin).

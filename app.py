@@ -2,8 +2,8 @@
 from flask import Flask
 
 from models.crypto import KeyRingError
-from surveys import (api, benchmark, cli, db, http_errors, inputs, keys, languages, ratelimit, researcher, respond,
-                     security, signin)
+from surveys import (api, benchmark, cli, db, http_errors, inputs, jobs, keys, languages, ratelimit, researcher,
+                     respond, security, signin)
 from surveys.config import ConfigurationError, instance_path, load_config, refuse_to_start, require_secrets
 
 
@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None, *, bootstrap: bool = False) -> F
     languages.init_app(app)
     signin.init_app(app)
     ratelimit.init_app(app)
+    jobs.init_app(app)
     app.register_blueprint(respond.bp)
     app.register_blueprint(researcher.bp)
     app.register_blueprint(researcher.preview_bp)

@@ -12,7 +12,7 @@ bind = os.environ.get("SURVEYS_BIND", "127.0.0.1:8000")
 # Sync workers gave steadier latency than threads here; two or three per core.
 workers = int(os.environ.get("SURVEYS_WORKERS", max(2, multiprocessing.cpu_count() + 1)))
 worker_class = "sync"
-timeout = 120           # long exports stream; a stuck worker is still recycled
+timeout = 120           # exports are written by the job runner (`flask --app app jobs work`), not in a request
 graceful_timeout = 30
 max_requests = 5000     # recycle workers now and then
 max_requests_jitter = 500

@@ -1,5 +1,6 @@
 """Every table, imported once so Base.metadata knows them all (Alembic, tests)."""
-from . import account, draft, ledger, ledger_audit, ledger_lines, recipient, respondent_access, response, survey  # noqa: F401
+from . import (account, draft, export_job, ledger, ledger_audit, ledger_lines, recipient,  # noqa: F401
+               respondent_access, response, survey)
 from .base import Base
 
 metadata = Base.metadata

@@ -35,6 +35,13 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SUBMISSIONS": "60 per minute",   # per address, for responses sent by form or API
     "RATELIMIT_PER_TOKEN": "600 per minute",    # per API token
+    "JOBS_URL": "",                 # the job queue: empty for a SQLite file in the instance folder, or redis://…
+    "JOBS_QUEUE": "surveys",        # the queue's name: installations sharing one Redis server need one each
+    "JOBS_IMMEDIATE": False,        # run jobs inside the request that starts them (tests), not in the consumer
+    "EXPORT_FOLDER": None,          # default: <instance>/exports; sealed exports wait here to be downloaded
+    "EXPORT_SCRATCH": None,         # default: <export folder>/scratch; the runner's temporary files (a tmpfs keeps
+                                    # the plain text of SPSS, Stata and Excel files being written off disks)
+    "EXPORT_HOURS": 24,             # an export not downloaded by then is deleted
 }
 
 
@@ -69,6 +76,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'surveys.db'}"
     app.config["KEYRING_FILE"] = str(app.config["KEYRING_FILE"] or instance / "keyring.json")
+    app.config["EXPORT_FOLDER"] = str(app.config["EXPORT_FOLDER"] or instance / "exports")
+    if app.config["JOBS_URL"] and not str(app.config["JOBS_URL"]).startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(f"SURVEYS_JOBS_URL must be a Redis URL (redis://host:6379/0), or empty for the "
+                                 f"queue in {instance / 'jobs.db'}; it is {app.config['JOBS_URL']!r}.")
     app.json.sort_keys = False  # answers keep the survey's own order
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import ring_store
 from models.crypto import KeyRing, data_key_aad
 from models.draft import Draft, draft_key_aad
+from models.export_job import ExportJob
 from models.recipient import Recipient
 from models.response import Response
+from models.sealed_file import file_key_aad
 
 from .pseudonyms import pseudonym_key_aad
 
@@ -28,8 +30,8 @@ class Rotation:
 
 
 def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int = 2000) -> Rotation:
-    """Make a new key current, then re-wrap every response's data key, every recipient's pseudonym key
-    and every draft's key under it; answers are never decrypted.
+    """Make a new key current, then re-wrap every response's data key, every recipient's pseudonym key,
+    every draft's key and every waiting export's key under it; answers are never decrypted.
 
     The new key is saved beside the old ones and proven on disk before it wraps anything,
     so every row stays readable by every server whether or not its batch has been re-wrapped
@@ -46,6 +48,7 @@ def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int
             data_keys, after = data_keys + count, last
         recipient_keys = rewrap_pseudonym_keys(session, ring)
         rewrap_draft_keys(session, ring)
+        rewrap_export_keys(session, ring)
         session.commit()
     log.info("key %s is current (was %s): %d data keys and %d recipient keys re-wrapped",
              ring.current, previous, data_keys, recipient_keys)
@@ -89,3 +92,14 @@ def rewrap_pseudonym_keys(session: Session, ring: KeyRing) -> int:
         recipient.pseudonym_key = ring.rewrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name))
     session.flush()
     return len(recipients)
+
+
+def rewrap_export_keys(session: Session, ring: KeyRing) -> int:
+    """The keys of exports waiting to be downloaded (or being written) under the ring's current key. Each only if
+    it is still the one read: a key destroyed meanwhile (the file downloaded or gone) stays destroyed."""
+    found = session.execute(select(ExportJob.id, ExportJob.handle, ExportJob.data_key)
+                            .where(ExportJob.data_key.is_not(None))).all()
+    for job_id, handle, wrapped in found:
+        session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.data_key == wrapped)
+                        .values(data_key=ring.rewrap(wrapped, file_key_aad(handle))))
+    return len(found)

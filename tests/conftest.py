@@ -17,6 +17,7 @@ import itertools
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,11 @@ if TEST_DATABASE_URL and not ON_POSTGRES:
 DEMO = "wellbeing-demo"
 CONSENT = {"participate": True, "age_confirmed": True}
 PASSWORD = "correct horse battery staple"
+#: Jobs (exports) run inside the request that starts them: every step but the queue itself, which the tests of
+#: export jobs run with a consumer of their own.
 APP_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret",
               "PASSWORD_HASHING": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
-              "RATELIMIT_ENABLED": False}
+              "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True}
 
 
 # -- the databases -------------------------------------------------------------------------
@@ -167,7 +170,7 @@ def make_app(instance_path, database_url):
 
     def build(**overrides):
         config = {"TESTING": True, "INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url,
-                  "SECRET_KEY": "test-secret", **overrides}
+                  "SECRET_KEY": "test-secret", "JOBS_IMMEDIATE": True, **overrides}
         made.append(create_app(config))
         return made[-1]
     yield build
@@ -389,10 +392,43 @@ def export_form(client, **values):
 
 def download(client, **values):
     response = client.post("/researcher/export/download", data=export_form(client, **values))
+    if values.get("format") == "aggregate":
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return response.get_data()
+    return exported_file(client, response)
+
+
+JOB_FILE = re.compile(rb'action="(/researcher/export/jobs/[0-9a-f]{32}/file)"')
+
+
+def exported_file(client, started) -> bytes:
+    """The file of an export started on the export page: its job's page (the job has run: see APP_CONFIG), and
+    the download that page offers."""
+    assert started.status_code == 302, started.get_data(as_text=True)[:500]
+    page = client.get(started.headers["Location"])
+    found = JOB_FILE.search(page.data)
+    assert found, page.get_data(as_text=True)
+    response = client.post(found.group(1).decode(), data={"csrf_token": csrf_token(page.data)})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    if values.get("format") != "aggregate":
-        assert response.is_streamed
+    assert response.is_streamed
     return response.get_data()
+
+
+@pytest.fixture
+def job_runner(app):
+    """A real job runner beside the app: Huey's consumer over the queue in the instance folder, its worker a thread
+    of this process (so a test can watch a job half-way), where other tests run jobs inside the request."""
+    huey = app.extensions["surveys.jobs"].huey
+    huey.immediate = False
+    consumer = huey.create_consumer(workers=1, periodic=False, initial_delay=0.02, max_delay=0.1,
+                                    check_worker_health=False)
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer.start()
+    for number, handler in handlers.items():  # the consumer's own are for a process of its own
+        signal.signal(number, handler)
+    yield consumer
+    consumer.stop(graceful=True)
+    huey.storage.close()
 
 
 def csv_rows(data: bytes) -> list[dict]:

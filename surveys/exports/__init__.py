@@ -3,7 +3,7 @@ per format, the codebook, and the streams that feed them and record what went ou
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy.orm import sessionmaker
 
@@ -29,10 +29,13 @@ CHUNK_ROWS = 500
 WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter, "sav": SavWriter, "dta": DtaWriter, "xlsx": XlsxWriter}
 
 
-def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str) -> Iterator[bytes]:
+def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str,
+                  progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """The export as chunks of bytes; its ledger entry is appended when the stream ends, with the digest of
     exactly what was produced (and a note if it was cut short). CSV and JSON Lines go out as they are read, in
-    constant memory; SPSS, Stata and Excel files are written whole from the same lines, then sent."""
+    constant memory; SPSS, Stata and Excel files are written whole from the same lines, then sent.
+    `progress` is told the respondents gathered so far, every CHUNK_ROWS of them and once more with the total
+    (the file formats give no bytes until the end, so their progress cannot be read from the stream)."""
     recorder = Recorder(sessions, d, "export", f"{fmt}:{mode}")
     writer = WRITERS[fmt](d.survey)
     read = sessions()
@@ -41,6 +44,7 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
         name = respondent_key(ring, d.recipient)
         chunk: str = writer.header()
         lines: list[Line] = []
+        gathered = 0
         for row in disclosed_rows(read, ring, d, mode=mode):
             if row.dropped:
                 recorder.dropped(row)
@@ -51,7 +55,12 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
             if len(lines) >= CHUNK_ROWS:
                 if chunk := chunk + writer.rows(lines):
                     yield recorder.data(chunk.encode())
+                gathered += len(lines)
                 chunk, lines = "", []
+                if progress is not None:
+                    progress(gathered)
+        if progress is not None:
+            progress(gathered + len(lines))
         if chunk := chunk + writer.rows(lines):
             yield recorder.data(chunk.encode())
         read.close()  # before a file is written: its snapshot need not outlive the reading

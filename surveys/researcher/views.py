@@ -1,12 +1,30 @@
-from flask import Response, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import access, accounts, catalogue, db, disclosures, errors, recipients
+from .. import (
+    access,
+    accounts,
+    catalogue,
+    db,
+    disclosures,
+    errors,
+    export_jobs,
+    recipients,
+)
 from ..charts import bars
-from ..exports import WRITERS, aggregate_release, codebook, export_stream
+from ..exports import WRITERS, aggregate_release, codebook
+from ..jobs import jobs
 from ..keys import keyring
 from ..signin import StaffUser, mark_session_permanent, passwords
-from . import bp
+from . import bp, job_state
 from .common import survey_for, surveys_for
 from .forms import ConfirmForm, ExportForm, LoginForm
 
@@ -62,6 +80,11 @@ def _disclosure(form: ExportForm) -> disclosures.Disclosure:
                                spi_clearance=current_user.spi_access)
 
 
+def _recent_jobs() -> list:
+    return export_jobs.recent(current_app.extensions["surveys.sessions"], db.session(), jobs().files,
+                              current_user.account)
+
+
 @bp.route("/export", methods=["GET", "POST"])
 @login_required
 def export():
@@ -71,27 +94,56 @@ def export():
             preview = disclosures.preview(db.session(), _disclosure(form), form.mode.data)
         except (errors.Forbidden, errors.SurveyInReview) as exc:
             error = exc.message
-    return render_template("researcher/export.html", form=form, preview=preview, error=error)
+    return render_template("researcher/export.html", form=form, preview=preview, error=error, jobs=_recent_jobs())
 
 
 @bp.post("/export/download")
 @login_required
 def download():
+    """Aggregates at once; any file format as a job, written by the job runner, and its page."""
     form = _export_form()
     if not form.validate_on_submit():
         # The export page again, each problem at its field: nothing went out and nothing was recorded.
-        return render_template("researcher/export.html", form=form, preview=None,
-                               error="Nothing was downloaded: check the settings below and preview again."), 400
+        return render_template("researcher/export.html", form=form, preview=None, jobs=_recent_jobs(),
+                               error="Nothing was exported: check the settings below and preview again."), 400
     d = _disclosure(form)
-    sessions, name = current_app.extensions["surveys.sessions"], f"{d.survey.slug}-{d.recipient.name}"
     if form.format.data == "aggregate":
-        payload = aggregate_release(sessions, keyring(), d, current_app.config["AGGREGATE_K"])
-        return Response(payload, mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{name}-aggregates.json"'})
-    writer = WRITERS[form.format.data]
-    stream = export_stream(sessions, keyring(), d, form.format.data, form.mode.data)
-    return Response(stream_with_context(stream), content_type=writer.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{writer.extension}"'})
+        payload = aggregate_release(current_app.extensions["surveys.sessions"], keyring(), d,
+                                    current_app.config["AGGREGATE_K"])
+        return Response(payload, mimetype="application/json", headers={
+            "Content-Disposition": f'attachment; filename="{d.survey.slug}-{d.recipient.name}-aggregates.json"'})
+    job = export_jobs.start(db.session(), keyring(), current_user.account, d, form.format.data, form.mode.data,
+                            current_app.config["EXPORT_HOURS"])
+    db.commit()
+    jobs().submit_export(job.handle)
+    return redirect(url_for(".export_job", handle=job.handle))
+
+
+@bp.get("/export/jobs/<string(length=32):handle>")
+@login_required
+def export_job(handle: str):
+    recent = _recent_jobs()  # first: it puts away what is past its time, this job included
+    job = export_jobs.job_for(db.session(), current_user.account, handle)
+    return render_template("researcher/export_job.html", job=job, state=job_state.describe(job), jobs=recent)
+
+
+@bp.get("/export/jobs/<string(length=32):handle>/status")
+@login_required
+def export_job_status(handle: str):
+    """What the job page's script polls for its progress bar."""
+    return jsonify(job_state.describe(export_jobs.job_for(db.session(), current_user.account, handle)))
+
+
+@bp.post("/export/jobs/<string(length=32):handle>/file")
+@login_required
+def export_job_file(handle: str):
+    """The file, once: it is deleted when the last byte has gone (a POST, since it changes what exists)."""
+    job = export_jobs.job_for(db.session(), current_user.account, handle)
+    parts = export_jobs.download(current_app.extensions["surveys.sessions"], keyring(), jobs().files, job)
+    writer = WRITERS[job.format]
+    return Response(parts, content_type=writer.media_type, headers={
+        "Content-Length": str(job.size),
+        "Content-Disposition": f'attachment; filename="{job.survey.slug}-{job.recipient.name}.{writer.extension}"'})
 
 
 @bp.get("/export/codebook/<slug>")

@@ -175,6 +175,8 @@ def test_a_researcher_signs_in_previews_and_downloads_an_export(server, browser,
     page.click("button:text('Preview')")
     expect(page.locator("#going-out")).to_have_text("3")
     shoot(page, "preview")
+    page.click("button:text('Export')")  # the job runs inside the request here: its page shows it done
+    expect(page.locator("#job-state")).to_contain_text("Ready: 3 respondents")
     with page.expect_download() as download:
         page.click("button:text('Download')")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))

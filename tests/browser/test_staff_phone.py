@@ -39,9 +39,12 @@ def test_the_ledger_on_a_phone_stacks_each_entry_and_filters_inline(server, brow
         page.select_option("#purpose", purpose)
         page.click("button:text('Preview')")
         assert no_sideways_scroll(page) and axe(page) == []
+        page.click("button:text('Export')")
+        expect(page.locator("#job-state")).to_contain_text("Ready")
+        assert no_sideways_scroll(page) and axe(page) == []
         with page.expect_download() as download:
             page.click("button:text('Download')")
-        download.value.path()  # the whole file: the stream writes its ledger entry before it ends
+        download.value.path()
     page.goto(f"{server}/researcher/ledger")
     expect(page.locator("li.entry").first).to_contain_text("export (csv:blank)")
     assert no_sideways_scroll(page)

@@ -3,7 +3,7 @@ from sqlalchemy import text
 
 from surveys import db
 from models.ledger import append_erasure
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, exported_file
 
 
 @pytest.fixture
@@ -17,8 +17,7 @@ def three_entries(app, client, login, submit):
         response = client.post("/researcher/export/download", data={
             "csrf_token": csrf_token(page.data), "survey": "wellbeing-demo", "recipient": "1",
             "purpose": purpose, "format": "jsonl", "mode": "blank"})
-        assert response.status_code == 200
-        response.get_data()
+        exported_file(client, response)
 
 
 def sql(app, statement: str) -> None:

@@ -41,7 +41,7 @@ def test_instance_folder_holds_only_gitkeep_in_git():
 
 #: The use cases: plain functions over a session and plain values, never HTTP.
 USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "drafts", "errors",
-             "exports",
+             "exports", "export_files", "export_jobs",
              "installation",
              "notices", "pseudonyms", "recipients", "recording", "results", "revocations", "rights", "rotation",
              "self_service", "snapshots", "staff", "submissions", "versions", "access", "authoring", "review"]
@@ -56,8 +56,8 @@ def test_use_case_modules_never_import_flask():
 
 def test_every_surveys_module_is_a_use_case_or_an_http_module():
     """A new module is placed on purpose: among the use cases (and so checked above), or named here."""
-    http = {"__init__", "benchmark", "charts", "cli", "config", "db", "http_errors", "inputs", "keys", "languages",
-            "ratelimit", "security", "signin", "web"}
+    http = {"__init__", "benchmark", "charts", "cli", "config", "db", "http_errors", "inputs", "jobs", "keys",
+            "languages", "ratelimit", "security", "signin", "web"}
     packages = {path.parent.name for path in (ROOT / "surveys").glob("*/__init__.py")}
     blueprints = {"api", "researcher", "respond"}
     assert {path.stem for path in (ROOT / "surveys").glob("*.py")} | (packages - blueprints) == set(USE_CASES) | http
@@ -118,7 +118,8 @@ def test_only_one_function_reads_answers_for_disclosure():
     (submission, correction, rotation) touch ciphertext without opening it. The consent receipt
     asks the rule what the choices allow, and reads no answers; the receipt page opens the one
     thing sealed for the browser itself: its receipt code, never an answer; a draft is opened only
-    for the browser that holds its token or resume code, and never reaches a disclosure."""
+    for the browser that holds its token or resume code, and never reaches a disclosure; an export's own sealed file
+    holds only what disclosed_rows gave, and its key is unwrapped to write it and to send it to who asked for it."""
     readers = {}
     for path in (ROOT / "surveys").rglob("*.py"):
         for function, used in readers_in(path).items():
@@ -136,6 +137,9 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/drafts.py:_opened": [".data_key", "open_sealed", "unwrap"],
         "surveys/drafts.py:save_draft": [".data_key"],
         "surveys/rotation.py:rewrap_draft_keys": [".data_key"],
+        "surveys/export_jobs.py:run": [".data_key", "unwrap"],
+        "surveys/export_jobs.py:download": [".data_key", "unwrap"],
+        "surveys/rotation.py:rewrap_export_keys": [".data_key"],
     }
 
 

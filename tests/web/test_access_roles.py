@@ -5,19 +5,27 @@ from sqlalchemy import select, update
 
 from models.account import Account
 from models.recipient import INTERNAL, Recipient
-from surveys import db
+from models.vocabulary import SurveyRole
+from surveys import access, catalogue, db, export_jobs
+from surveys.disclosures import prepare
+from surveys.jobs import jobs
+from surveys.keys import keyring
 from tests.conftest import DEMO, csrf_token
 
 #: The kinds of person, in the order of each row's answers. A reviewer here has the right and no survey role.
 PEOPLE = ("signed out", "no grant", "viewer", "exporter", "editor", "reviewer", "admin")
-LOGIN, NO, OK = "sign-in", 403, 200
+LOGIN, NO, OK, GONE = "sign-in", 403, 200, 404
 
 #: page: (method, path, answers in the order of PEOPLE). {slug} is the demo survey, {internal} the internal
-#: recipient, {someone} another researcher's account.
+#: recipient, {someone} another researcher's account, {job} a finished export that someone started (it is theirs
+#: and any admin's; to anyone else there is no such export).
 PAGES = {
     "dashboard": ("GET", "/researcher/", (LOGIN, OK, OK, OK, OK, OK, OK)),
     "export page": ("GET", "/researcher/export", (LOGIN, OK, OK, OK, OK, OK, OK)),
-    "export download": ("POST", "/researcher/export/download", (LOGIN, NO, NO, OK, OK, NO, OK)),
+    "export download": ("POST", "/researcher/export/download", (LOGIN, NO, NO, 302, 302, NO, 302)),
+    "an export job": ("GET", "/researcher/export/jobs/{job}", (LOGIN, GONE, GONE, GONE, GONE, GONE, OK)),
+    "an export job's state": ("GET", "/researcher/export/jobs/{job}/status", (LOGIN, GONE, GONE, GONE, GONE, GONE, OK)),
+    "an export job's file": ("POST", "/researcher/export/jobs/{job}/file", (LOGIN, GONE, GONE, GONE, GONE, GONE, OK)),
     "codebook": ("GET", "/researcher/export/codebook/{slug}", (LOGIN, NO, OK, OK, OK, OK, OK)),
     "recipients": ("GET", "/researcher/recipients", (LOGIN, NO, NO, NO, NO, NO, OK)),
     "a recipient": ("GET", "/researcher/recipients/{internal}", (LOGIN, NO, NO, NO, NO, NO, OK)),
@@ -65,8 +73,22 @@ def as_person(app, client, login, make_account):
             session = db.session()
             return {"slug": DEMO,
                     "internal": session.scalar(select(Recipient.id).where(Recipient.kind == INTERNAL)),
-                    "someone": session.scalar(select(Account.id).where(Account.email == "someone@example.org"))}
+                    "someone": session.scalar(select(Account.id).where(Account.email == "someone@example.org")),
+                    "job": someones_export(session)}
     return sign_in
+
+
+def someones_export(session) -> str:
+    """A finished export of the demo survey that someone, an exporter of it, started (jobs run at once here)."""
+    someone = session.scalar(select(Account).where(Account.email == "someone@example.org"))
+    survey = catalogue.get_survey(session, DEMO)
+    access.grant(session, someone, survey, SurveyRole.EXPORTER, "test")
+    internal = session.scalar(select(Recipient).where(Recipient.kind == INTERNAL))
+    job = export_jobs.start(session, keyring(), someone, prepare(survey, internal, "care-quality", someone.email),
+                            "csv", "blank")
+    db.commit()
+    jobs().submit_export(job.handle)
+    return job.handle
 
 
 @pytest.mark.parametrize("person", PEOPLE)
@@ -95,7 +117,7 @@ def test_each_kind_of_person_gets_the_answer_the_matrix_gives_on_each_staff_page
 def test_the_matrix_names_every_staff_page_there_is(app):
     """A staff page added without a row here fails this test: every page is placed in the matrix on purpose."""
     adapter = app.url_map.bind("localhost")
-    covered = {adapter.match(path.format(slug=DEMO, internal=1, someone=1).split("?")[0], method)[0]
+    covered = {adapter.match(path.format(slug=DEMO, internal=1, someone=1, job="0" * 32).split("?")[0], method)[0]
                for method, path, _ in PAGES.values()}
     staff_pages = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("researcher.")}
     assert staff_pages - covered - NOT_PAGES == set()

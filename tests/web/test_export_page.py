@@ -102,7 +102,7 @@ def test_a_download_of_a_purpose_not_offered_is_the_export_page_again_and_record
         client, recipient=str(recipient_id(app, "Acme")), purpose="fundraising\u00e9"))
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "Content-Disposition" not in response.headers
-    assert "Nothing was downloaded" in text and "is neither the survey&#39;s own purpose" in text
+    assert "Nothing was exported" in text and "is neither the survey&#39;s own purpose" in text
     assert exports_recorded(app) == 0
 
 

@@ -9,7 +9,8 @@ from models.base import utcnow
 from models.ledger import LedgerEntry
 from models.response import ConsentEvent, Response
 from surveys import db
-from tests.conftest import ON_POSTGRES, answer, csrf_token, raw_database_bytes, shown_code, sign_in, start
+from tests.conftest import (ON_POSTGRES, answer, csrf_token, exported_file, raw_database_bytes, shown_code, sign_in,
+                            start)
 
 DEMO = "wellbeing-demo"
 GIVEN = {"full_name": "Ann Lee", "wellbeing": "good", "visits": 4, "smoker": True, "conditions": "asthma"}
@@ -95,9 +96,9 @@ def test_each_consent_change_is_an_event_and_takes_effect_on_the_very_next_expor
     from models.recipient import Recipient
     with app.app_context():
         acme = db.session().scalar(select(Recipient.id).where(Recipient.name == "Acme"))
-    data = staff.post("/researcher/export/download", data={
+    data = exported_file(staff, staff.post("/researcher/export/download", data={
         "csrf_token": csrf_token(form.data), "survey": DEMO, "recipient": str(acme), "purpose": "care-quality",
-        "format": "jsonl", "mode": "blank"}).get_data(as_text=True)
+        "format": "jsonl", "mode": "blank"})).decode()
     assert "Ann Lee" not in data and json.loads(data.splitlines()[0])["answers"] == {"wellbeing": "good",
                                                                                      "visits": 4}
     assert token_holder  # the recipient's API sees the same: covered in test_third_party

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from models.text import storable
-from tests.conftest import CONSENT
+from tests.conftest import CONSENT, exported_file
 
 SURVEY = """
 slug: texts
@@ -35,10 +35,9 @@ def outlets(app, make_app, make_survey, make_account, make_recipient, submit):
 
 
 def exported(staff, fmt: str) -> dict[str, dict]:
-    body = staff.post("/researcher/export/download", data={"survey": "texts", "recipient": "1",
-                                                           "purpose": "care-quality", "format": fmt, "mode": "blank"})
-    assert body.status_code == 200
-    text = body.get_data().decode("utf-8")  # strict: every byte must be UTF-8
+    text = exported_file(staff, staff.post("/researcher/export/download", data={
+        "survey": "texts", "recipient": "1", "purpose": "care-quality", "format": fmt, "mode": "blank"})
+                         ).decode("utf-8")  # strict: every byte must be UTF-8
     if fmt == "csv":
         return {row["respondent"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
     # Lines end at "\n" only: str.splitlines() would also split inside a JSON string at U+2028 or U+0085.

@@ -11,7 +11,8 @@ from models.response import Response
 from models.vocabulary import PurposeRelation, RecipientKind
 from surveys import db, rights
 from surveys.notices import Notice
-from tests.conftest import CLASSES, COMBOS, bearer, combo_tag, csv_rows, export_form, independent_statement
+from tests.conftest import (CLASSES, COMBOS, bearer, combo_tag, csv_rows, download, export_form,
+                            independent_statement)
 
 
 @pytest.fixture
@@ -63,8 +64,7 @@ def test_pseudonyms_are_stable_per_recipient_different_between_and_match_exports
     with app.app_context():
         from models.recipient import Recipient
         acme_id = db.session().scalar(select(Recipient.id).where(Recipient.name == "Acme"))
-    exported = client.post("/researcher/export/download", data=export_form(client, recipient=str(acme_id),
-                                                                           purpose="care-quality")).get_data()
+    exported = download(client, recipient=str(acme_id), purpose="care-quality")
     assert {row["tag"]: row["respondent"] for row in csv_rows(exported)} == first
 
 
