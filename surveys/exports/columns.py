@@ -6,7 +6,7 @@ import math
 from array import array
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -96,7 +96,7 @@ class Columns:
             self.numbers[_position(variables, SUBMITTED_AT)].append, self.texts[_position(variables, LANGUAGE)].append,
             self.texts[_position(variables, WITHHELD)].append)
 
-    def add(self, lines: list[Line]) -> None:
+    def add(self, lines: Iterable[Line]) -> None:
         respondents, submitted, languages, withheld_names = (self._respondents, self._submitted, self._language,
                                                              self._withheld)
         nan = math.nan
@@ -157,5 +157,5 @@ class ColumnsWriter(FileWriter):
         self.variables = variables(survey)
         self.columns = Columns(self.variables)
 
-    def add(self, lines: list[Line]) -> None:
+    def add(self, lines: Iterable[Line]) -> None:
         self.columns.add(lines)
