@@ -6,15 +6,16 @@ import math
 from array import array
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from models.survey import Survey
 
 from .files import FileWriter
 from .lines import Line
 from .variables import LANGUAGE, RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, Variable, variables
+
+if TYPE_CHECKING:  # imported where the columns are taken: a CSV export, or a pool's worker, never loads numpy
+    import numpy as np
 
 #: In a numeric column: withheld (no answer is infinite: the checks refuse it); unanswered is NaN.
 WITHHELD_NUMBER = -math.inf
@@ -129,11 +130,13 @@ class Columns:
     def take_numbers(self, index: int) -> np.ndarray:
         """The index-th variable's column as a float64 array over the gathered doubles (no copy: change it in
         place, and a million rows stay one block of memory)."""
+        import numpy as np
         return np.frombuffer(self.numbers.pop(index), dtype=np.float64)
 
     def take_texts(self, index: int, unanswered: str, withheld: str) -> np.ndarray:
         """The index-th variable's column as an object array, unanswered and withheld cells written as the format
         wants them."""
+        import numpy as np
         cells = self.texts.pop(index)
         for row, cell in enumerate(cells):
             if type(cell) is not str:

@@ -27,7 +27,7 @@ from . import WRITERS, lines_of
 from .lines import Line, TextWriter
 
 #: Rows handed to a worker at a time: enough that the pipe's cost per batch is small beside its work.
-BATCH_ROWS = 2000
+BATCH_ROWS = 1000
 #: Batches read ahead of the one written next, per worker: each worker always has the next at hand.
 AHEAD = 2
 
