@@ -2,7 +2,7 @@ import enum
 from datetime import datetime, timezone
 from typing import Annotated
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, MetaData, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -23,6 +23,15 @@ def utcnow() -> datetime:
 def iso_utc(value: datetime) -> str:
     """How every payload writes a time: seconds, UTC, with a Z."""
     return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def utc_text(column, dialect: str):
+    """iso_utc of a UTCDateTime column, as SQL: the database writes it, where a million rows would each be made
+    a datetime only to be written out again. Truncated to the second, as iso_utc does."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS"Z"', type_=Text)
+    # SQLite holds them as UTC text, 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's own format).
+    return func.substr(column, 1, 10, type_=Text) + "T" + func.substr(column, 12, 8, type_=Text) + "Z"
 
 
 class UTCDateTime(TypeDecorator):

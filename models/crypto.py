@@ -23,6 +23,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .json_objects import json_object
+
 FORMAT_VERSION = 1
 _KEY_ID_BYTES = 4
 _NONCE_BYTES = 12
@@ -226,13 +228,9 @@ def open_answers(ring: KeyRing, survey_id: int, public_id: str, wrapped_key: byt
     if pii is None and spi is None:
         return {}, {}
     aead = AESGCM(ring.unwrap(wrapped_key, data_key_aad(survey_id, public_id)))
-
-    def values(column: str, blob: bytes | None) -> dict[str, Any]:
-        if blob is None:
-            return {}
-        return json.loads(_open(aead, blob, value_aad(survey_id, public_id, column)).decode())
-
-    return values("pii", pii), values("spi", spi)
+    context = f"surveys/v1|value|{survey_id}|{public_id}|"  # value_aad, less the column
+    return (json_object(_open(aead, pii, (context + "pii").encode()).decode()) if pii is not None else {},
+            json_object(_open(aead, spi, (context + "spi").encode()).decode()) if spi is not None else {})
 
 
 def seal_token(key: bytes, text: str, context: str) -> str:

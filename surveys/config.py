@@ -42,6 +42,7 @@ DEFAULTS = {
     "EXPORT_SCRATCH": None,         # default: <export folder>/scratch; the runner's temporary files (a tmpfs keeps
                                     # the plain text of SPSS, Stata and Excel files being written off disks)
     "EXPORT_HOURS": 24,             # an export not downloaded by then is deleted
+    "EXPORT_WORKERS": 0,            # processes that open a background export's rows: 0 for one per core
 }
 
 

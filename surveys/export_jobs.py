@@ -5,6 +5,7 @@ soon as the job fails; its key goes with it."""
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -63,11 +64,12 @@ def start(session: Session, ring: KeyRing, account: Account, d: Disclosure, fmt:
     return job
 
 
-def run(sessions: sessionmaker, ring: KeyRing, files: ExportFiles, handle: str,
-        hours: float = EXPORT_HOURS) -> ExportStatus | None:
-    """In the job runner: the export written into its sealed file, with its progress as it goes. Rights are
-    checked again now, as the person has them now (a right taken away since the job was queued stops it). Returns
-    how the job ended, or None when it was not waiting to run (a second delivery of the same task)."""
+def run(sessions: sessionmaker, ring: KeyRing, files: ExportFiles, handle: str, hours: float = EXPORT_HOURS,
+        workers: int = 1, ring_file: str | os.PathLike | None = None) -> ExportStatus | None:
+    """In the job runner: the export written into its sealed file, with its progress as it goes, its rows
+    opened by `workers` processes (each loading the key ring from `ring_file`). Rights are checked again now,
+    as the person has them now (a right taken away since the job was queued stops it). Returns how the job
+    ended, or None when it was not waiting to run (a second delivery of the same task)."""
     with sessions.begin() as session:
         job_id = _claim(session, handle)
     if job_id is None:
@@ -78,7 +80,8 @@ def run(sessions: sessionmaker, ring: KeyRing, files: ExportFiles, handle: str,
             job = session.get(ExportJob, job_id)
             d, fmt, mode = _disclosure(session, job), job.format, job.mode
             key = ring.unwrap(job.data_key, file_key_aad(handle))
-        with files.writing(handle, key) as sink, closing(export_stream(sessions, ring, d, fmt, mode, beat)) as chunks:
+        with files.writing(handle, key) as sink, closing(export_stream(
+                sessions, ring, d, fmt, mode, beat, workers=workers if ring_file else 1, ring_file=ring_file)) as chunks:
             for chunk in chunks:
                 sink.write(chunk)
     except DomainError as exc:

@@ -4,6 +4,7 @@ export is written, out of reach of the web server's request timeout. The work it
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -40,10 +41,11 @@ class Jobs:
 
     def _register(self, huey: Huey) -> None:
         app, hours = self.app, float(self.app.config["EXPORT_HOURS"])
+        workers = int(app.config["EXPORT_WORKERS"]) or os.cpu_count() or 1
 
         def export(handle: str) -> None:
             export_jobs.run(app.extensions["surveys.sessions"], app.extensions["surveys.keyring"].get(),
-                            self.files, handle, hours)
+                            self.files, handle, hours, workers=workers, ring_file=app.config["KEYRING_FILE"])
 
         def sweep() -> None:
             export_jobs.sweep(app.extensions["surveys.sessions"], self.files)

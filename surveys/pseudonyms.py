@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 from typing import Callable
 
 from models.crypto import KeyRing
@@ -19,11 +18,22 @@ def respondent_key(ring: KeyRing, recipient: Recipient) -> Callable[[str], str]:
     HMAC-SHA256 pseudonym under its own key, stable for it and unlinkable across recipients."""
     if recipient.is_internal:
         return lambda public_id: public_id
-    keyed = hmac.new(ring.unwrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name)),
-                     digestmod=hashlib.sha256)
+    return _hmac_sha256_hex32(ring.unwrap(recipient.pseudonym_key, pseudonym_key_aad(recipient.name)))
+
+
+def _hmac_sha256_hex32(key: bytes) -> Callable[[str], str]:
+    """HMAC-SHA256 (RFC 2104) of a text under `key`, its first 32 hex digits. Written out from its two keyed
+    hashes, each computed once and copied per text: an export names a million respondents, and hmac.HMAC's
+    copy() costs a third more per name."""
+    size = hashlib.sha256().block_size
+    block = (hashlib.sha256(key).digest() if len(key) > size else key).ljust(size, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
 
     def pseudonym(public_id: str) -> str:
-        mac = keyed.copy()  # the key's padding is hashed once, not once per respondent
+        mac = inner.copy()
         mac.update(public_id.encode())
-        return mac.hexdigest()[:32]
+        named = outer.copy()
+        named.update(mac.digest())
+        return named.hexdigest()[:32]
     return pseudonym

@@ -39,12 +39,15 @@ class Recorder:
         self._field_lists: set[str] = set()
         self._pending: list[dict] = []
         self._writer: BatchWriter | None = None
+        #: Respondents that went out so far.
+        self.sent = 0
 
     def data(self, chunk: bytes) -> bytes:
         self.payload.update(chunk)
         return chunk
 
     def respondent(self, row: DisclosedRow) -> None:
+        self.sent += 1
         names = ",".join(row.answers)
         self._field_lists.add(names)
         self._plans[row.plan] += 1

@@ -44,7 +44,7 @@ PASSWORD = "correct horse battery staple"
 #: export jobs run with a consumer of their own.
 APP_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret",
               "PASSWORD_HASHING": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
-              "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True}
+              "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True, "EXPORT_WORKERS": 1}
 
 
 # -- the databases -------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def make_app(instance_path, database_url):
 
     def build(**overrides):
         config = {"TESTING": True, "INSTANCE_PATH": str(instance_path), "DATABASE_URL": database_url,
-                  "SECRET_KEY": "test-secret", "JOBS_IMMEDIATE": True, **overrides}
+                  "SECRET_KEY": "test-secret", "JOBS_IMMEDIATE": True, "EXPORT_WORKERS": 1, **overrides}
         made.append(create_app(config))
         return made[-1]
     yield build

@@ -26,14 +26,17 @@ from .common import fail
 @click.option("--as", "actor", help="The staff account that asks (its email); its SPI clearance counts for internal.")
 @click.option("--withheld", "mode", type=click.Choice([BLANK_WITHHELD, DROP_WITHHELD]), default=BLANK_WITHHELD,
               show_default=True, help="blank: leave withheld answers empty; drop: leave out who has any.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes that open and write the rows: more than one uses more cores, for the same file.")
 @with_appcontext
-def export_command(slug: str, recipient: str, purpose: str, fmt: str, output: Path, actor: str | None, mode: str):
+def export_command(slug: str, recipient: str, purpose: str, fmt: str, output: Path, actor: str | None, mode: str,
+                   workers: int):
     """The export page's download, to a file: the same rule and the same ledger entry. Without --as the actor
     is `cli`, cleared for no sensitive answers."""
     try:
         written = export_to_file(db.session(), current_app.extensions["surveys.sessions"], keyring(), slug=slug,
                                  recipient=recipient, purpose=purpose, fmt=fmt, mode=mode, output=output,
-                                 actor_email=actor)
+                                 actor_email=actor, workers=workers, ring_file=current_app.config["KEYRING_FILE"])
     except errors.DomainError as exc:
         fail(f"export: {exc.message}; nothing was written")
     except OSError as exc:

@@ -3,15 +3,16 @@ per format, the codebook, and the streams that feed them and record what went ou
 from __future__ import annotations
 
 import json
-from typing import Callable, Iterator
+import os
+from itertools import chain, islice
+from typing import Callable, Iterable, Iterator, Protocol
 
 from sqlalchemy.orm import sessionmaker
 
 from models.aggregates import Aggregate
-from models.base import iso_utc
 from models.crypto import KeyRing
 
-from ..disclosures import Disclosure, disclosed_rows
+from ..disclosures import DisclosedRow, Disclosure, disclosed_rows
 from ..pseudonyms import respondent_key
 from ..recording import Recorder
 from .codebook import codebook
@@ -24,18 +25,38 @@ from .xlsx_writer import XlsxWriter
 
 __all__ = ["WRITERS", "aggregate_release", "codebook", "export_stream", "neutralise", "respondent_line"]
 
-CHUNK_ROWS = 500
+#: Rows read, opened and written at a time: a chunk of the stream.
+BATCH_ROWS = 500
 
 WRITERS = {"csv": CsvWriter, "jsonl": JsonLinesWriter, "sav": SavWriter, "dta": DtaWriter, "xlsx": XlsxWriter}
 
 
+Progress = Callable[[int], None]
+
+
 def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str,
-                  progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
+                  progress: Progress | None = None, *, workers: int = 1,
+                  ring_file: str | os.PathLike | None = None) -> Iterator[bytes]:
     """The export as chunks of bytes; its ledger entry is appended when the stream ends, with the digest of
     exactly what was produced (and a note if it was cut short). CSV and JSON Lines go out as they are read, in
     constant memory; SPSS, Stata and Excel files are written whole from the same lines, then sent.
-    `progress` is told the respondents gathered so far, every CHUNK_ROWS of them and once more with the total
-    (the file formats give no bytes until the end, so their progress cannot be read from the stream)."""
+
+    `progress` is told the respondents gathered so far, after every batch and once more with the total (the
+    file formats give no bytes until the end, so their progress cannot be read from the stream).
+    With `workers` > 1 the rows are opened and written by that many processes (see pool.py), each loading the
+    key ring from `ring_file`: the same bytes, the same ledger entry, for background exports."""
+    progress = progress or (lambda gathered: None)
+    if workers > 1:
+        from .pool import pooled_stream  # the pool's machinery only where it is used
+
+        if ring_file is None:
+            raise ValueError("an export with workers needs the key ring's file, for the workers to load")
+        return pooled_stream(sessions, ring_file, d, fmt, mode, workers, progress)
+    return _stream(sessions, ring, d, fmt, mode, progress)
+
+
+def _stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode: str,
+            progress: Progress) -> Iterator[bytes]:
     recorder = Recorder(sessions, d, "export", f"{fmt}:{mode}")
     writer = WRITERS[fmt](d.survey)
     read = sessions()
@@ -43,26 +64,15 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
     try:
         name = respondent_key(ring, d.recipient)
         chunk: str = writer.header()
-        lines: list[Line] = []
-        gathered = 0
-        for row in disclosed_rows(read, ring, d, mode=mode):
-            if row.dropped:
-                recorder.dropped(row)
-                continue
-            recorder.respondent(row)
-            lines.append((name(row.public_id), iso_utc(row.submitted_at), row.language, row.answers,
-                          list(row.withheld)))
-            if len(lines) >= CHUNK_ROWS:
-                if chunk := chunk + writer.rows(lines):
-                    yield recorder.data(chunk.encode())
-                gathered += len(lines)
-                chunk, lines = "", []
-                if progress is not None:
-                    progress(gathered)
-        if progress is not None:
-            progress(gathered + len(lines))
-        if chunk := chunk + writer.rows(lines):
+        rows = disclosed_rows(read, ring, d, mode=mode)
+        for first in rows:  # then the batch's others, pulled from the same stream by the writer as it writes
+            if chunk := chunk + writer.rows(lines_of(chain((first,), islice(rows, BATCH_ROWS - 1)), name, recorder)):
+                yield recorder.data(chunk.encode())
+            chunk = ""
+            progress(recorder.sent)
+        if chunk:
             yield recorder.data(chunk.encode())
+        progress(recorder.sent)
         read.close()  # before a file is written: its snapshot need not outlive the reading
         for block in writer.finish():
             yield recorder.data(block)
@@ -71,6 +81,26 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
         read.close()
         writer.close()
         recorder.close(note="" if completed else "the download stopped before the end")
+
+
+class Tally(Protocol):
+    """What is told of each row as it passes: the ledger's recorder, or a worker's note of what it sent."""
+
+    def respondent(self, row: DisclosedRow) -> None: ...
+
+    def dropped(self, row: DisclosedRow) -> None: ...
+
+
+def lines_of(rows: Iterable[DisclosedRow], name: Callable[[str], str], tally: Tally) -> Iterator[Line]:
+    """The rows that go out, as the writers take them (one at a time, each freed once written), each respondent
+    under the recipient's name for them; every row told to `tally`, those left out too."""
+    respondent, dropped = tally.respondent, tally.dropped
+    for row in rows:
+        if row.dropped:
+            dropped(row)
+            continue
+        respondent(row)
+        yield name(row.public_id), row.submitted, row.language, row.answers, row.plan.withheld_names
 
 
 def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int) -> bytes:

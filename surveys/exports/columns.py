@@ -6,15 +6,16 @@ import math
 from array import array
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from models.survey import Survey
 
 from .files import FileWriter
 from .lines import Line
 from .variables import LANGUAGE, RESPONDENT, SUBMITTED_AT, WITHHELD, Storage, Variable, variables
+
+if TYPE_CHECKING:  # imported where the columns are taken: a CSV export, or a pool's worker, never loads numpy
+    import numpy as np
 
 #: In a numeric column: withheld (no answer is infinite: the checks refuse it); unanswered is NaN.
 WITHHELD_NUMBER = -math.inf
@@ -96,7 +97,7 @@ class Columns:
             self.numbers[_position(variables, SUBMITTED_AT)].append, self.texts[_position(variables, LANGUAGE)].append,
             self.texts[_position(variables, WITHHELD)].append)
 
-    def add(self, lines: list[Line]) -> None:
+    def add(self, lines: Iterable[Line]) -> None:
         respondents, submitted, languages, withheld_names = (self._respondents, self._submitted, self._language,
                                                              self._withheld)
         nan = math.nan
@@ -129,11 +130,13 @@ class Columns:
     def take_numbers(self, index: int) -> np.ndarray:
         """The index-th variable's column as a float64 array over the gathered doubles (no copy: change it in
         place, and a million rows stay one block of memory)."""
+        import numpy as np
         return np.frombuffer(self.numbers.pop(index), dtype=np.float64)
 
     def take_texts(self, index: int, unanswered: str, withheld: str) -> np.ndarray:
         """The index-th variable's column as an object array, unanswered and withheld cells written as the format
         wants them."""
+        import numpy as np
         cells = self.texts.pop(index)
         for row, cell in enumerate(cells):
             if type(cell) is not str:
@@ -157,5 +160,5 @@ class ColumnsWriter(FileWriter):
         self.variables = variables(survey)
         self.columns = Columns(self.variables)
 
-    def add(self, lines: list[Line]) -> None:
+    def add(self, lines: Iterable[Line]) -> None:
         self.columns.add(lines)

@@ -5,12 +5,15 @@ Withheld is the extended missing value .a labelled "withheld", unanswered is "."
 Stata: both are empty there, and the `withheld` variable tells them apart)."""
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .columns import TEXTUAL, WITHHELD_NUMBER, Columns, ColumnsWriter
 from .files import cut, data_frame
 from .names import stata_names
 from .variables import Storage, Variable, own_columns
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TAG = "a"
 #: Stata counts days, and milliseconds, from 1 January 1960; ours come from 1970.
@@ -74,6 +77,7 @@ def _column(columns: Columns, index: int, v: Variable) -> np.ndarray:
 def tagged(numbers: np.ndarray, whole: bool) -> np.ndarray:
     """The object column pyreadstat writes extended missing values from: numbers, None for ".", "a" for ".a".
     Equal numbers share one object, so a million cells of a few codes cost a pointer each."""
+    import numpy as np
     withheld = numbers == WITHHELD_NUMBER
     present = ~(np.isnan(numbers) | withheld)
     distinct, positions = np.unique(numbers[present], return_inverse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .lines import Line
 
@@ -20,11 +20,11 @@ class FileWriter:
     def header(self) -> str:
         return ""
 
-    def rows(self, lines: list[Line]) -> str:
+    def rows(self, lines: Iterable[Line]) -> str:
         self.add(lines)
         return ""
 
-    def add(self, lines: list[Line]) -> None:
+    def add(self, lines: Iterable[Line]) -> None:
         raise NotImplementedError
 
     def write(self, path: str) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
 from models.survey import Survey
 
@@ -17,6 +18,10 @@ class JsonLinesWriter(TextWriter):
     def header(self) -> str:
         return ""
 
-    def rows(self, lines: list[Line]) -> str:
-        return "".join(json.dumps(respondent_line(*line), ensure_ascii=False, separators=(",", ":")) + "\n"
-                       for line in lines)
+    def rows(self, lines: Iterable[Line]) -> str:
+        encode = _ENCODER.encode
+        return "".join([encode(respondent_line(*line)) + "\n" for line in lines])
+
+
+#: json.dumps(…, ensure_ascii=False, separators=(",", ":")), without a new encoder made for every line.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

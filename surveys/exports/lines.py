@@ -1,12 +1,13 @@
 """What a writer is given: one line per disclosed respondent, and its JSON shape."""
-from typing import Iterator
+from typing import Iterator, Sequence
 
 #: One exported respondent: their name for the recipient, when they answered, in which language, what went
 #: out, and the names of the fields withheld.
-Line = tuple[str, str, str, dict, list]
+Line = tuple[str, str, str, dict, Sequence[str]]
 
 
-def respondent_line(respondent: str, submitted_at: str, language: str, answers: dict, withheld: list) -> dict:
+def respondent_line(respondent: str, submitted_at: str, language: str, answers: dict,
+                    withheld: Sequence[str]) -> dict:
     """One disclosed respondent as JSON: a JSON Lines line, and an item of an API page alike."""
     return {"respondent": respondent, "submitted_at": submitted_at, "language": language, "answers": answers,
             "withheld": withheld}

@@ -4,12 +4,15 @@ labelled "withheld" (-99 for numbers, or the first of -999, -9999… that no cel
 which no answer can be since answers are trimmed); unanswered is system-missing, or empty text."""
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .columns import WITHHELD_NUMBER, Columns, ColumnsWriter
 from .files import cut, data_frame
 from .names import spss_names
 from .variables import Storage, Variable, own_columns
+
+if TYPE_CHECKING:
+    import numpy as np
 
 WITHHELD_TEXT = " -99"
 WITHHELD_LABEL = "withheld"
@@ -46,6 +49,7 @@ class _Meta:
 
 
 def _column(columns: Columns, index: int, v: Variable, name: str, meta: _Meta) -> np.ndarray:
+    import numpy as np
     meta.labels[name] = cut(v.label, 256, encoded=True)
     meta.measures[name] = "scale" if v.storage in _SCALE else "nominal"
     answered = v.field is not None  # respondent, submitted_at and withheld are never withheld themselves
@@ -83,6 +87,7 @@ def _column(columns: Columns, index: int, v: Variable, name: str, meta: _Meta) -
 
 def withheld_code(numbers: np.ndarray, v: Variable) -> int:
     """-99, or the first of -999, -9999… that is neither a code of the variable nor in any of its cells."""
+    import numpy as np
     codes = {c.value for c in v.codes}
     for digits in range(2, 16):
         code = 1 - 10 ** digits
@@ -93,6 +98,7 @@ def withheld_code(numbers: np.ndarray, v: Variable) -> int:
 
 def _width(numbers: np.ndarray) -> int:
     """An integer format as wide as the widest whole number in the column (sign included)."""
+    import numpy as np
     finite = numbers[np.isfinite(numbers)]
     if not finite.size:
         return 8

@@ -32,9 +32,11 @@ class Written:
 
 
 def export_to_file(session: Session, sessions: sessionmaker, ring: KeyRing, *, slug: str, recipient: str,
-                   purpose: str, fmt: str, mode: str, output: Path, actor_email: str | None = None) -> Written:
+                   purpose: str, fmt: str, mode: str, output: Path, actor_email: str | None = None, workers: int = 1,
+                   ring_file: str | os.PathLike | None = None) -> Written:
     """Forbidden or NotFound before anything is read. The file appears whole or not at all: it is written
-    beside its destination (readable by its owner only: it holds answers) and moved into place at the end."""
+    beside its destination (readable by its owner only: it holds answers) and moved into place at the end.
+    With `workers` > 1 the rows are opened by that many processes, each loading the key ring from `ring_file`."""
     survey = catalogue.get_survey(session, slug)
     to = recipients.find_recipient(session, recipient)
     account = accounts.find_active_account(session, actor_email) if actor_email else None
@@ -46,7 +48,7 @@ def export_to_file(session: Session, sessions: sessionmaker, ring: KeyRing, *, s
     handle, partial = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            for chunk in export_stream(sessions, ring, d, fmt, mode):
+            for chunk in export_stream(sessions, ring, d, fmt, mode, workers=workers, ring_file=ring_file):
                 file.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)

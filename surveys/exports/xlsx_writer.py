@@ -7,7 +7,7 @@ import os
 import re
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from models.survey import Survey
 from models.vocabulary import FieldType
@@ -56,7 +56,7 @@ class XlsxWriter(FileWriter):
         header = ["respondent", "submitted_at", "language", *(n for n, _ in self.fields), "withheld"]
         self.sheet.append([self.text(name) for name in header])
 
-    def add(self, lines: list[Line]) -> None:
+    def add(self, lines: Iterable[Line]) -> None:
         append, fields = self.sheet.append, self.fields
         for respondent, submitted_at, language, answers, withheld in lines:
             row = [respondent, _datetime(submitted_at), language]

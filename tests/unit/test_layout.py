@@ -113,7 +113,8 @@ def readers_in(path: Path) -> dict[str, set[str]]:
 
 
 def test_only_one_function_reads_answers_for_disclosure():
-    """Decrypting answers and deciding disclosure happen in disclosures.disclosed_rows; the respondent's
+    """Decrypting answers and deciding disclosure happen in disclosures.disclosed_rows, in its two steps: read_rows
+    reads the sealed columns, Opener.open_rows opens what the rule admits (in a worker process too); the respondent's
     own record is the one other reader of answers (rights.own_answers), and the writers of blobs
     (submission, correction, rotation) touch ciphertext without opening it. The consent receipt
     asks the rule what the choices allow, and reads no answers; the receipt page opens the one
@@ -126,7 +127,8 @@ def test_only_one_function_reads_answers_for_disclosure():
             readers[f"{path.relative_to(ROOT)}:{function}"] = sorted(used)
     assert readers == {
         "surveys/disclosures.py:_decisions": ["decide_classes"],
-        "surveys/disclosures.py:disclosed_rows": [".data_key", ".pii", ".spi", "open_answers"],
+        "surveys/disclosures.py:read_rows": [".data_key", ".pii", ".spi"],
+        "surveys/disclosures.py:open_rows": ["open_answers"],
         "surveys/pseudonyms.py:respondent_key": ["unwrap"],
         "surveys/consent_receipts.py:_purposes": ["decide_classes"],
         "surveys/rights.py:own_answers": [".data_key", ".pii", ".spi", "open_answers"],
