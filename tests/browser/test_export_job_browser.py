@@ -18,7 +18,7 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def slow_export(monkeypatch):
     """Eight respondents written two at a time, with a pause at each step: long enough to watch."""
-    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(exports, "BATCH_ROWS", 2)
     monkeypatch.setattr(export_jobs, "BEAT", 0)
     real = export_jobs._Beat.__call__
 

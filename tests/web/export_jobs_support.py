@@ -95,7 +95,7 @@ def parsed(fmt: str, data: bytes, folder: Path):
 def pause_half_way(monkeypatch) -> tuple[threading.Event, threading.Event]:
     """The panel's eight respondents written two at a time, each step's progress written at once, in sealed parts
     of 64 bytes; the runner stops after the fourth until `go_on` is set, having set `halfway`."""
-    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(exports, "BATCH_ROWS", 2)
     monkeypatch.setattr(export_jobs, "BEAT", 0)
     monkeypatch.setattr("models.sealed_file.FRAME", 64)
     halfway, go_on = threading.Event(), threading.Event()

@@ -38,6 +38,21 @@ def test_each_format_downloaded_from_its_job_is_what_export_stream_gives(app, cl
                                                            tmp_path)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "sav"])
+def test_a_job_whose_rows_are_opened_by_a_pool_of_processes_gives_the_same_file(app, client, login, panel, tmp_path,
+                                                                               fmt, monkeypatch):
+    from surveys.exports import pool
+    app.config["EXPORT_WORKERS"] = 2  # read when the queue is first used
+    pooled = []
+    real = pool.pooled_stream
+    monkeypatch.setattr(pool, "pooled_stream", lambda *args: pooled.append(args[5]) or real(*args))
+    email = login(spi=True)
+    page = start(client, recipient=str(recipient_id(app, "internal")), purpose="care-quality", format=fmt)
+    got = fetch(client, page).get_data()
+    assert pooled == [2]
+    assert parsed(fmt, got, tmp_path) == parsed(fmt, straight_from_the_stream(app, email, fmt, "blank"), tmp_path)
+
+
 def test_aggregates_still_come_at_once(app, client, login, panel):
     login()
     response = client.post("/researcher/export/download", data=export_form(
