@@ -1,4 +1,8 @@
-"""Per-field tallies of disclosed answers, their summaries, and small-cell suppression: arithmetic only."""
+"""Per-field tallies of disclosed answers, their summaries, and small-cell suppression: arithmetic only.
+
+A tally holds how many answered and how many of each counted value there are (a choice, an option, yes or no, a
+number, a month, an hour), never an answer's text: tallies of groups of respondents add up to the tally of all of
+them, which is what lets the service count once and keep counts (see surveys/tallies.py)."""
 from __future__ import annotations
 
 import math
@@ -52,15 +56,21 @@ class Moments:
         self._exponent, self._bound = _LOWEST_EXPONENT, math.ldexp(1.0, _LOWEST_EXPONENT)
         self._mean = self._m2 = self._sum = self._carry = 0.0
 
-    def add(self, value: float) -> None:
-        """One finite float (a NaN or an infinity would make every figure meaningless)."""
+    def add(self, value: float, times: int = 1) -> None:
+        """One finite float, `times` over (a NaN or an infinity would make every figure meaningless).
+
+        Adding a value n times at once is Welford's update with a weight: the same figures as n adds, within
+        rounding, for the cost of one."""
+        if times <= 0:
+            return
         if abs(value) >= self._bound:
             self._widen(_exponent(value))
         scaled = math.ldexp(value, -self._exponent)
-        self.count += 1
+        self.count += times
         delta = scaled - self._mean
-        self._mean += delta / self.count
-        self._m2 += delta * (scaled - self._mean)
+        self._mean += delta * times / self.count
+        self._m2 += delta * (scaled - self._mean) * times
+        scaled *= times  # the product rounds once: at most half an ulp of |value| per unit of the mean
         total = self._sum + scaled
         if abs(self._sum) >= abs(scaled):
             self._carry += (self._sum - total) + scaled
@@ -112,31 +122,66 @@ def as_float(value: Any) -> float | None:
     return max(-LARGEST, min(value, LARGEST))
 
 
-class Tally:
-    """What one field's disclosed answers add up to."""
+DATES = (FieldType.DATE, FieldType.DATETIME)
+#: How much of a date's or a time's text is counted: its month (YYYY-MM) and its hour and minute (HH:MM).
+_PREFIX = {FieldType.DATE: 7, FieldType.DATETIME: 7, FieldType.TIME: 5}
 
-    __slots__ = ("type", "answered", "counts", "moments")
+
+def tally_keys(ftype: FieldType, value: Any) -> Iterable[tuple[Any, int]]:
+    """What one answer adds to its field's counts, as (key, how many): the one thing to change for a new type.
+
+    Numbers count as finite floats (their summary and their spread are made from how many of each there are);
+    a multi-choice answer counts each option it holds; a boolean is yes or no; a choice its value, with its
+    JSON type (0 is not "0"); a date its month and a time its minute. Text counts only as answered, so no
+    tally ever holds what someone wrote."""
+    if ftype in MEASURED:
+        number = as_float(value)
+        return () if number is None else ((number, 1),)
+    if ftype is FieldType.MULTI_CHOICE:
+        options: Counter = Counter()
+        options.update(value)
+        return options.items()
+    if ftype is FieldType.BOOLEAN:
+        return (("yes" if value else "no", 1),)
+    if ftype is FieldType.CHOICE:
+        return ((value, 1),)
+    if ftype in _PREFIX and isinstance(value, str):
+        return ((value[:_PREFIX[ftype]], 1),)
+    return ()
+
+
+class Tally:
+    """What one field's disclosed answers add up to: how many answered, and how many of each key."""
+
+    __slots__ = ("type", "answered", "counts")
 
     def __init__(self, ftype: FieldType):
-        self.type, self.answered, self.counts, self.moments = ftype, 0, Counter(), Moments()
+        self.type, self.answered, self.counts = ftype, 0, Counter()
 
-    def add(self, value: Any) -> None:
-        self.answered += 1
+    def add(self, value: Any, times: int = 1) -> None:
+        """One answer, given `times` over (by that many respondents)."""
+        self.answered += times
+        for key, n in tally_keys(self.type, value):
+            self.counts[key] += n * times
+
+    def merge(self, answered: int, counts: Mapping[Any, int]) -> None:
+        """Another group's tally of the same field."""
+        self.answered += answered
+        self.counts.update(counts)
+
+    @property
+    def moments(self) -> Moments:
+        """Count, mean and spread of the numbers, each distinct number added once with its count, in order."""
+        moments = Moments()
         if self.type in MEASURED:
-            number = as_float(value)
-            if number is not None:
-                self.moments.add(number)
-        elif self.type is FieldType.MULTI_CHOICE:
-            self.counts.update(value)
-        elif self.type is FieldType.BOOLEAN:
-            self.counts["yes" if value else "no"] += 1
-        elif self.type is FieldType.CHOICE:
-            self.counts[value] += 1
-        # Text and dates: only how many answered is published, so their values are not kept.
+            for value in sorted(self.counts):
+                moments.add(value, self.counts[value])
+        return moments
 
 
 class Aggregate:
-    """Tallies for every field of a survey, fed one respondent's disclosed answers at a time."""
+    """Tallies for every field of a survey, fed one respondent's disclosed answers at a time, or whole tallies of
+    groups of respondents."""
 
     def __init__(self, fields: Iterable[FieldLike]):
         self.fields = list(fields)
@@ -147,6 +192,9 @@ class Aggregate:
         self.respondents += 1
         for name, value in answers.items():
             self.tallies[name].add(value)
+
+    def merge(self, name: str, answered: int, counts: Mapping[Any, int]) -> None:
+        self.tallies[name].merge(answered, counts)
 
     def result(self, slug: str, k: int) -> dict:
         """Per field: counts per choice, or a numeric summary. Counts from 1 to k-1 are suppressed,
@@ -174,7 +222,8 @@ def _summary(f: FieldLike, tally: Tally, k: int) -> dict[str, Any]:
         if any(str(c.value) != c.label for c in choices):
             summary["labels"] = {str(c.value): c.label for c in choices}
     elif ftype in MEASURED:
-        mean, sd = tally.moments.mean, tally.moments.sd
+        moments = tally.moments
+        mean, sd = moments.mean, moments.sd
         summary.update(answered=tally.answered, mean=None if mean is None else round(mean, 2),
                        sd=None if sd is None else round(sd, 2))
     else:

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, select, text
+from sqlalchemy import JSON, Index, Integer, String, Text, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -23,6 +23,8 @@ GENESIS = "0" * 64
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
+    # A respondent's record lists the aggregate releases of their survey made after they answered.
+    __table_args__ = (Index("ix_ledger_entries_survey_action_at", "survey", "action", "at"),)
 
     id: Mapped[intpk]
     #: 1, 2, 3 … with no gaps; unique, so two appends cannot both follow the same entry.
@@ -48,6 +50,10 @@ class LedgerEntry(Base):
     #: SHA-256 of the bytes that went out.
     payload_digest: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: An aggregate release's cohort, in place of a line per respondent: how many were counted, the time bound
+    #: as applied, the moment of release, and which consent states were counted for which classes
+    #: (surveys/releases.py). Empty for every other entry.
+    cohort: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     #: Links the respondents written while the payload streamed.
     batch: Mapped[str] = mapped_column(String(32), unique=True)
     prev_digest: Mapped[str] = mapped_column(String(64), unique=True)
@@ -111,6 +117,9 @@ CHAINED = ("seq", "at", "actor", "action", "recipient", "purpose", "purpose_rela
 def entry_digest(entry: LedgerEntry, prev_digest: str) -> str:
     content = {name: getattr(entry, name) for name in CHAINED}
     content["at"] = entry.at.isoformat()
+    # Chained only where there is one, so every entry written before cohorts existed keeps its digest.
+    if entry.cohort:
+        content["cohort"] = entry.cohort
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_digest}\n{canonical}".encode()).hexdigest()
 

@@ -3,17 +3,18 @@ per format, the codebook, and the streams that feed them and record what went ou
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Iterator
 
 from sqlalchemy.orm import sessionmaker
 
-from models.aggregates import Aggregate
 from models.base import iso_utc
 from models.crypto import KeyRing
 
 from ..disclosures import Disclosure, disclosed_rows
 from ..pseudonyms import respondent_key
-from ..recording import Recorder
+from .. import releases
+from ..recording import Recorder, record_release
 from .codebook import codebook
 from .csv_writer import CsvWriter, neutralise
 from .dta_writer import DtaWriter
@@ -64,17 +65,14 @@ def export_stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str
         recorder.close(note="" if completed else "the download stopped before the end")
 
 
-def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int) -> bytes:
-    """Aggregates over what the rule admits, suppressed below k, recorded in the ledger."""
-    recorder = Recorder(sessions, d, "aggregate", "json")
-    totals = Aggregate(d.survey.stored_fields)
-    with sessions() as read:
-        for row in disclosed_rows(read, ring, d):
-            recorder.respondent(row)
-            totals.add(row.answers)
-    result = {**totals.result(d.survey.slug, k), "purpose": d.purpose}
+def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int, since: datetime | None = None,
+                      until: datetime | None = None) -> bytes:
+    """Aggregates over what the rule admits of the responses submitted in [since, until), suppressed below k,
+    recorded in the ledger as one release with its cohort. Counted from kept tallies (surveys/tallies.py), not
+    from every row."""
+    made = releases.release(sessions, ring, d, since, until)
+    result = {**made.aggregate.result(d.survey.slug, k), "purpose": d.purpose}
     # Strict JSON: a figure that is not finite fails here, and never reaches a client as Infinity or NaN.
     payload = json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False).encode()
-    recorder.data(payload)
-    recorder.close()
+    record_release(sessions, d, "json", made, payload)
     return payload
