@@ -164,6 +164,25 @@ class Tally:
         for key, n in tally_keys(self.type, value):
             self.counts[key] += n * times
 
+    def add_all(self, values: list[Any]) -> None:
+        """Many answers at once: the same counts as adding each, counted a type at a time (a million answers
+        are counted in C, not one Python call each)."""
+        self.answered += len(values)
+        counts, ftype = self.counts, self.type
+        if ftype in MEASURED:
+            counts.update(number for number in map(as_float, values) if number is not None)
+        elif ftype is FieldType.CHOICE:
+            counts.update(values)
+        elif ftype is FieldType.BOOLEAN:
+            yes = sum(1 for value in values if value)
+            counts.update({key: n for key, n in (("yes", yes), ("no", len(values) - yes)) if n})
+        elif ftype is FieldType.MULTI_CHOICE:
+            for value in values:
+                counts.update(value)
+        elif ftype in _PREFIX:
+            size = _PREFIX[ftype]
+            counts.update(value[:size] for value in values if isinstance(value, str))
+
     def merge(self, answered: int, counts: Mapping[Any, int]) -> None:
         """Another group's tally of the same field."""
         self.answered += answered

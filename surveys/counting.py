@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -19,7 +20,7 @@ from models.response import Response
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, FieldType
 
-from .counts import Counts
+from .counts import Counts, State
 
 BLOCK_BITS = 10
 GROUP_BITS = 16
@@ -117,21 +118,25 @@ def _count_sealed(connection: Connection, ring: KeyRing, survey: Survey, types: 
     """Rows, per consent state, and the PII and SPI answers, opened row by row."""
     query = (select(_C.id, _C.submitted_at, _C.public_id, _C.pii, _C.spi, _C.data_key, *_FLAGS)
              .where(*where).order_by(_C.id))
+    # Values are gathered per block, state, column and field, then counted a list at a time.
+    gathered: dict[tuple[int, State, str, str], list] = defaultdict(list)
     for row_id, submitted_at, public_id, pii, spi, wrapped, *flags in connection.execute(
             query.execution_options(yield_per=2000)):
         counts = made.get(block := row_id >> BLOCK_BITS)
         if counts is None:
             counts = made[block] = Counts()
         counts.saw(submitted_at)
-        state = counts.state(tuple(flags))
-        state.rows += 1
+        counts.state(state := tuple(flags)).rows += 1
         if pii is None and spi is None:
             continue
         opened_pii, opened_spi = open_answers(ring, survey.id, public_id, wrapped, pii, spi)
-        for column, values in (("pii", opened_pii), ("spi", opened_spi)):
-            for name, value in values.items():
-                if (ftype := types.get(name)) is not None:
-                    state.tally(column, name, ftype).add(value)
+        for name, value in opened_pii.items():
+            gathered[block, state, "pii", name].append(value)
+        for name, value in opened_spi.items():
+            gathered[block, state, "spi", name].append(value)
+    for (block, state, column, name), values in gathered.items():
+        if (ftype := types.get(name)) is not None:
+            made[block].state(state).tally(column, name, ftype).add_all(values)
 
 
 def _count_plain(connection: Connection, types: dict[str, FieldType], where: list, made: dict[int, Counts]) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime
-from sqlalchemy import delete, select, text, tuple_
+from sqlalchemy import bindparam, delete, select, text, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,12 +74,16 @@ def forget(session: Session, response: Response) -> None:
 
 
 def rewrap_keys(session: Session, ring: KeyRing) -> int:
-    """Every kept tally's data key under the ring's current key (a key rotation moves every key)."""
-    rows = list(session.scalars(select(KeptTally)))
-    for row in rows:
-        rewrap_tally_key(ring, row)
-    session.flush()
-    return len(rows)
+    """Every kept tally's data key under the ring's current key (a key rotation moves every key); the sealed
+    counts are neither read nor opened."""
+    table = KeptTally.__table__
+    rows = session.execute(select(table.c.id, table.c.survey_id, table.c.level, table.c.number, table.c.data_key))
+    changed = [{"row": row.id, "wrapped": rewrap_tally_key(ring, row.survey_id, row.level, row.number, row.data_key)}
+               for row in rows]
+    if changed:
+        session.execute(update(table).where(table.c.id == bindparam("row")).values(data_key=bindparam("wrapped")),
+                        changed)
+    return len(changed)
 
 
 def _snapshot(session: Session) -> Connection:
