@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Text, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy import Text, and_, case, cast, func, literal_column, or_, select, true
 from sqlalchemy.engine import Connection
 
 from models.crypto import KeyRing, open_answers
@@ -146,7 +146,7 @@ def _count_plain(connection: Connection, types: dict[str, FieldType], where: lis
     member = func.json_each(_C.non_pii).table_valued(*(("key", "value", "type") if sqlite else ("key", "value")))
     kind = member.c.type if sqlite else func.json_typeof(member.c.value)
     text_kind = "text" if sqlite else "string"
-    as_text = member.c.value if sqlite else member.c.value.op("#>>")(literal("{}"))
+    as_text = member.c.value if sqlite else member.c.value.op("#>>")(literal_column("'{}'::text[]"))
     whole = [name for name, ftype in types.items() if ftype in _WHOLE]
     prefixed = {size: [name for name, ftype in types.items() if _PREFIX.get(ftype) == size] for size in (5, 7)}
     valued = whole + prefixed[5] + prefixed[7]

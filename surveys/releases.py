@@ -1,5 +1,5 @@
-"""Aggregate releases: counts of a survey's responses admitted by the rule, consent state by consent state, the
-cohort a release records instead of a line per respondent, and the releases a respondent's record lists.
+"""Aggregate releases: counts of a survey's responses admitted by the rule, consent state by consent state, and the
+cohort a release records instead of a line per respondent.
 
 The rule is applied exactly as disclosed_rows applies it, from the same plans: each consent state's plan says
 which fields its respondents contribute and which sealed columns would be opened for them."""
@@ -10,18 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from models.aggregates import Aggregate
 from models.crypto import KeyRing
 from models.disclosure import Withheld
-from models.ledger import LedgerEntry
-from models.response import Response
-from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, Classification
 
-from .counts import Counts, State, state_of
+from .counts import Counts, State
 from .disclosures import Disclosure, _decisions, _plan
 from .tallies import counted
 
@@ -48,16 +44,23 @@ class Release:
         return [f.name for f in self.aggregate.fields if self.aggregate.tallies[f.name].answered]
 
     def cohort(self) -> dict[str, Any]:
-        """The ledger's record of who was counted: how many, the time bound as applied, the moment of release,
-        and each consent state counted, for which classes, with how many responses; and which fields of each
-        class went into the figures (what a respondent's record lists as theirs)."""
+        """The ledger's record of who was counted: how many, the time bound as applied, the moment of release;
+        each consent state counted (keyed by its choices in `consent` order, 1 for true), with how many responses
+        and for which classes; and which fields of each class went into the figures. The classes and the fields
+        are apart from the counts so that a respondent's record can read them without the rest (releases of one
+        audience share them: surveys/respondent_releases.py)."""
         sent = set(self.sent())
         return {"count": self.count, "since": self.since and iso_utc_micro(self.since),
                 "until": self.until and iso_utc_micro(self.until), "at": iso_utc_micro(self.at),
-                "states": [{"consent": dict(zip(CONSENT_CHOICES, state)), "rows": rows,
-                            "classes": [c.value for c in classes]} for state, rows, classes in self.states],
+                "consent": list(CONSENT_CHOICES),
+                "rows": {state_key(state): rows for state, rows, _ in self.states},
+                "admitted": {state_key(state): [c.value for c in classes] for state, _, classes in self.states},
                 "fields": {c.value: [f.name for f in self.aggregate.fields if f.classification == c and f.name in sent]
                            for c in Classification}}
+
+
+def state_key(state: State) -> str:
+    return "".join("1" if flag else "0" for flag in state)
 
 
 def iso_utc_micro(value: datetime) -> str:
@@ -98,63 +101,3 @@ def admitted(counts: Counts, d: Disclosure, at: datetime, since: datetime | None
 def withheld_by_field(made: Release, order: list[str]) -> dict[str, dict[str, int]]:
     return {name: {Withheld(reason).value: n for reason, n in made.withheld[name].items()}
             for name in order if name in made.withheld}
-
-
-# -- a respondent's record ---------------------------------------------------------------------------------------
-
-def aggregate_releases_for(session: Session, response: Response) -> list[dict[str, Any]]:
-    """The aggregate releases of the response's survey made after it was submitted, within each one's time
-    bound, that counted the consent state the respondent held at that moment (from their consent events): each
-    as {"at", "recipient", "purpose", "action", "kind", "fields"}, where fields are those of the classes counted
-    for them (the caller keeps those the respondent answered). One indexed query: (survey, action, at)."""
-    survey = session.get(Survey, response.survey_id)
-    submitted = response.submitted_at
-    rows = session.execute(
-        select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, LedgerEntry.cohort)
-        .where(LedgerEntry.survey == survey.slug, LedgerEntry.action == "aggregate",
-               LedgerEntry.at >= submitted.replace(microsecond=0))
-        .order_by(LedgerEntry.at, LedgerEntry.seq))
-    history = _consent_history(response)
-    found = []
-    for at, recipient, purpose, cohort in rows:
-        if not cohort:
-            continue  # written with a line per respondent: ledger.disclosures_of lists it
-        moment = _moment(cohort["at"])
-        if moment < submitted or not _inside(submitted, cohort.get("since"), cohort.get("until")):
-            continue
-        state = _state_at(history, moment)
-        counted_for = next((entry["classes"] for entry in cohort["states"]
-                            if state_of(entry["consent"]) == state), None)
-        if counted_for is None:
-            continue
-        fields = [name for cls in counted_for for name in cohort["fields"].get(cls, [])]
-        found.append({"at": at, "recipient": recipient, "purpose": purpose, "action": "aggregate",
-                      "kind": "aggregate", "fields": fields})
-    return found
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _inside(submitted: datetime, since: str | None, until: str | None) -> bool:
-    return (since is None or _moment(since) <= submitted) and (until is None or submitted < _moment(until))
-
-
-def _consent_history(response: Response) -> list[tuple[datetime, dict[str, bool]]]:
-    """(when, the choices from then on), oldest first: each event sets the choices it names."""
-    choices = dict(CONSENT_CHOICES)
-    history = []
-    for event in response.events:
-        choices = {**choices, **{key: bool(value) for key, value in event.changes.items() if key in choices}}
-        history.append((event.at, choices))
-    return history or [(response.submitted_at, response.consent)]
-
-
-def _state_at(history: list[tuple[datetime, dict[str, bool]]], moment: datetime) -> State:
-    held = history[0][1]
-    for at, choices in history:
-        if at > moment:
-            break
-        held = choices
-    return state_of(held)

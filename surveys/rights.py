@@ -26,7 +26,7 @@ from .auth import receipt_digest
 from .errors import InvalidSubmission, NotFound, UnknownReceipt
 from .notices import Notice, record_notice
 from .drafts import purge_expired_drafts
-from .releases import aggregate_releases_for
+from .respondent_releases import aggregate_releases_for
 from .submissions import purge_submission_tokens
 
 log = logging.getLogger(__name__)

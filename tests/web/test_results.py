@@ -241,8 +241,8 @@ def test_each_view_is_an_aggregate_release_in_the_ledger(app, client, login, cli
     # One entry and its cohort: no line per respondent.
     assert entry.respondent_count == 0 and entry.cohort["count"] == 44
     assert entry.cohort["since"] is None and entries[1].cohort["since"] == "2024-01-01T00:00:00Z"
-    assert {cls for state in entry.cohort["states"] for cls in state["classes"]} == {"non_pii", "pii"}
-    assert sum(state["rows"] for state in entry.cohort["states"]) == 44
+    assert {cls for classes in entry.cohort["admitted"].values() for cls in classes} == {"non_pii", "pii"}
+    assert sum(entry.cohort["rows"].values()) == 44
     assert "hiv" not in entry.fields and "mood" in entry.fields and "height" in entry.fields
     assert entry.withheld == {"hiv": {"no_spi_clearance": 44}}
     assert b"Cheerful" in first
