@@ -27,16 +27,16 @@ class Steps:
         from models.response import Response
         from surveys import catalogue, db, disclosures, recipients
         self.app = app
-        self.context = app.app_context()
-        self.context.push()
-        session = db.session()
-        self.survey = catalogue.get_survey(session, "wellbeing-demo")
-        partner = recipients.list_recipients(session)[1]
-        self.d = disclosures.prepare(self.survey, partner, "care-quality", "bench")
+        # No application context stays pushed: each request of the test clients must have its own.
+        with app.app_context():
+            session = db.session()
+            self.survey = catalogue.get_survey(session, "wellbeing-demo")
+            partner = recipients.list_recipients(session)[1]
+            self.d = disclosures.prepare(self.survey, partner, "care-quality", "bench")
+            self.rows, self.first = session.execute(select(func.count(), func.min(Response.submitted_at)).where(
+                Response.survey_id == self.survey.id)).one()
         self.ring = KeyRing.load(app.config["KEYRING_FILE"])
         self.sessions = app.extensions["surveys.sessions"]
-        self.rows, self.first = session.execute(select(func.count(), func.min(Response.submitted_at)).where(
-            Response.survey_id == self.survey.id)).one()
         self.client = app.test_client()
         self.receipt = self.respondent = None
         runner = app.test_cli_runner()

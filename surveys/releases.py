@@ -64,8 +64,9 @@ def state_key(state: State) -> str:
 
 
 def iso_utc_micro(value: datetime) -> str:
-    """A moment to the microsecond: a release and a submission in the same second are told apart."""
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    """A moment to the microsecond (a release and a submission in the same second are told apart), always as
+    wide, so that moments compare as text: a respondent's record compares them in the database."""
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, since: datetime | None = None,

@@ -8,10 +8,9 @@ thousand releases after it reads ten thousand short rows, not ten thousand cohor
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.ledger import LedgerEntry
@@ -20,7 +19,7 @@ from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES
 
 from .counts import state_of
-from .releases import state_key
+from .releases import iso_utc_micro, state_key
 
 _PARTS = ("at", "since", "until", "admitted", "fields")
 
@@ -29,55 +28,49 @@ def aggregate_releases_for(session: Session, response: Response) -> list[dict[st
     """Each as {"at", "recipient", "purpose", "action", "kind", "fields"}; the fields are those of the classes
     counted for the respondent's consent state (the caller keeps those the respondent answered)."""
     slug = session.scalar(select(Survey.slug).where(Survey.id == response.survey_id))
-    submitted = response.submitted_at
+    submitted = iso_utc_micro(response.submitted_at)
     cohort = LedgerEntry.cohort
     if session.get_bind().dialect.name == "sqlite":
-        parts = [func.json_extract(cohort, f"$.{part}") for part in _PARTS]
-    else:
-        parts = [cohort.op("->>")(part) for part in _PARTS]
+        moment, since, until, admitted, fields = (func.json_extract(cohort, f"$.{part}") for part in _PARTS)
+    else:  # moments are compared as text, byte by byte
+        moment, since, until, admitted, fields = (cohort.op("->>", return_type=Text)(part).collate("C")
+                                                  for part in _PARTS)
     rows = session.execute(
-        select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, *parts)
+        select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, moment, admitted, fields)
         .where(LedgerEntry.survey == slug, LedgerEntry.action == "aggregate",
-               LedgerEntry.at >= submitted.replace(microsecond=0))
+               LedgerEntry.at >= response.submitted_at.replace(microsecond=0),
+               moment >= submitted, or_(since.is_(None), since <= submitted), or_(until.is_(None), until > submitted))
         .order_by(LedgerEntry.at, LedgerEntry.id))
     history = _consent_history(response)
     decoded: dict[tuple[str, str, str], list[str] | None] = {}
     found = []
-    for at, recipient, purpose, moment, since, until, admitted, fields in rows:
-        if moment is None:
-            continue  # written with a line per respondent: ledger.disclosures_of lists it
-        moment = _moment(moment)
-        if moment < submitted or not (since is None or _moment(since) <= submitted) \
-                or not (until is None or submitted < _moment(until)):
-            continue
-        key = (admitted, fields, state_key(_state_at(history, moment)))
-        if key not in decoded:
-            classes, by_class = json.loads(admitted).get(key[2]), json.loads(fields)
-            decoded[key] = None if classes is None else [name for cls in classes for name in by_class.get(cls, ())]
-        if decoded[key] is not None:
+    for at, recipient, purpose, released_at, counted, by_class in rows:
+        key = (counted, by_class, _state_at(history, released_at))
+        names = decoded.get(key, False)
+        if names is False:
+            classes, field_lists = json.loads(counted).get(key[2]), json.loads(by_class)
+            names = decoded[key] = None if classes is None else [
+                name for cls in classes for name in field_lists.get(cls, ())]
+        if names is not None:
             found.append({"at": at, "recipient": recipient, "purpose": purpose, "action": "aggregate",
-                          "kind": "aggregate", "fields": decoded[key]})
+                          "kind": "aggregate", "fields": names})
     return found
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _consent_history(response: Response) -> list[tuple[datetime, dict[str, bool]]]:
-    """(when, the choices from then on), oldest first: each event sets the choices it names."""
+def _consent_history(response: Response) -> list[tuple[str, str]]:
+    """(from when, the consent state's key from then on), oldest first: each event sets the choices it names."""
     choices = dict(CONSENT_CHOICES)
     history = []
     for event in response.events:
         choices = {**choices, **{key: bool(value) for key, value in event.changes.items() if key in choices}}
-        history.append((event.at, choices))
-    return history or [(response.submitted_at, response.consent)]
+        history.append((iso_utc_micro(event.at), state_key(state_of(choices))))
+    return history or [(iso_utc_micro(response.submitted_at), state_key(state_of(response.consent)))]
 
 
-def _state_at(history: list[tuple[datetime, dict[str, bool]]], moment: datetime):
+def _state_at(history: list[tuple[str, str]], moment: str) -> str:
     held = history[0][1]
-    for at, choices in history:
-        if at > moment:
+    for since, key in history:
+        if since > moment:
             break
-        held = choices
-    return state_of(held)
+        held = key
+    return held

@@ -240,7 +240,7 @@ def test_each_view_is_an_aggregate_release_in_the_ledger(app, client, login, cli
         "aggregate", email, "internal", "care-quality", "original", "clinic")
     # One entry and its cohort: no line per respondent.
     assert entry.respondent_count == 0 and entry.cohort["count"] == 44
-    assert entry.cohort["since"] is None and entries[1].cohort["since"] == "2024-01-01T00:00:00Z"
+    assert entry.cohort["since"] is None and entries[1].cohort["since"] == "2024-01-01T00:00:00.000000Z"
     assert {cls for classes in entry.cohort["admitted"].values() for cls in classes} == {"non_pii", "pii"}
     assert sum(entry.cohort["rows"].values()) == 44
     assert "hiv" not in entry.fields and "mood" in entry.fields and "height" in entry.fields
