@@ -44,8 +44,9 @@ def aggregate_releases_for(session: Session, response: Response) -> list[dict[st
     history = _consent_history(response)
     decoded: dict[tuple[str, str, str], list[str] | None] = {}
     found = []
+    held = history[0][1] if len(history) == 1 else None  # most never change their choices
     for at, recipient, purpose, released_at, counted, by_class in rows:
-        key = (counted, by_class, _state_at(history, released_at))
+        key = (counted, by_class, held or _state_at(history, released_at))
         names = decoded.get(key, False)
         if names is False:
             classes, field_lists = json.loads(counted).get(key[2]), json.loads(by_class)

@@ -61,8 +61,11 @@ def respondent_record(session: Session, ring: KeyRing, response: Response) -> Re
     their survey that counted them (with the answers of theirs it counted), in the order they were made."""
     survey = session.get(Survey, response.survey_id)
     answers = own_answers(ring, survey, response)
-    counted_in = [{**release, "fields": [name for name in release["fields"] if name in answers]}
-                  for release in aggregate_releases_for(session, response)]
+    counted_in = aggregate_releases_for(session, response)
+    theirs: dict[int, list[str]] = {}  # releases to one audience share their list of fields: each is kept once
+    for release in counted_in:
+        names = release["fields"]
+        release["fields"] = theirs.get(id(names)) or theirs.setdefault(id(names), [n for n in names if n in answers])
     disclosures = sorted(ledger.disclosures_of(session, response.id, response.public_id) + counted_in,
                          key=lambda disclosure: disclosure["at"])
     return RespondentRecord(survey=survey, response=response, answers=answers, disclosures=disclosures)
