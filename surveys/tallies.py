@@ -46,12 +46,17 @@ BLOCK, GROUP = 0, 1
 
 def counted(sessions: sessionmaker, ring: KeyRing, survey: Survey, since: datetime | None = None,
             until: datetime | None = None) -> tuple[Counts, datetime]:
-    """The counts of the survey's responses submitted in [since, until), and the moment they were read (every
-    response committed by then is in them). Stale tallies are counted afresh and kept as they are made."""
+    """The counts of the survey's responses submitted in [since, until), and the moment they were read. Stale
+    tallies are counted afresh and kept as they are made.
+
+    The moment is taken once the snapshot is (the stamps are its first read): every response submitted before it
+    and committed in time is counted, and a respondent's record, which lists the releases made after they
+    answered, may list one that their response, committed a moment too late, missed, but never leaves out one
+    that counted them."""
     with sessions() as read:
-        connection = _snapshot(read)
+        reader = _Reader(sessions, _snapshot(read), ring, survey)
         moment = utcnow()
-        return _Reader(sessions, connection, ring, survey).counts(since, until), moment
+        return reader.counts(since, until), moment
 
 
 def warm(sessions: sessionmaker, ring: KeyRing, survey: Survey) -> int:
