@@ -15,7 +15,7 @@ from app import create_app  # noqa: E402
 from bench.data import generate  # noqa: E402
 from models.crypto import KeyRing  # noqa: E402
 from models.response import Response  # noqa: E402
-from surveys import catalogue, db, recipients  # noqa: E402
+from surveys import catalogue, db, recipients, tallies  # noqa: E402
 
 DEFAULT_DIR = Path("/tmp/surveys-bench")
 
@@ -44,6 +44,9 @@ def ensure_responses(app, count: int, seed: int = 2026) -> None:
         generate(app.extensions["surveys.engine"], KeyRing.load(app.config["KEYRING_FILE"]), survey, count - have,
                  seed=seed + have, progress=lambda n: print(f"  generated {have + n:,}", end="\r", file=sys.stderr))
         print(f"\n  {count - have:,} responses generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        started = time.perf_counter()
+        counted = tallies.warm(app.extensions["surveys.sessions"], KeyRing.load(app.config["KEYRING_FILE"]), survey)
+        print(f"  tallies of {counted:,} responses kept in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
 def peak_rss_mb() -> float:

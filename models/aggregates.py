@@ -1,4 +1,8 @@
-"""Per-field tallies of disclosed answers, their summaries, and small-cell suppression: arithmetic only."""
+"""Per-field tallies of disclosed answers, their summaries, and small-cell suppression: arithmetic only.
+
+A tally holds how many answered and how many of each counted value there are (a choice, an option, yes or no, a
+number, a month, an hour), never an answer's text: tallies of groups of respondents add up to the tally of all of
+them, which is what lets the service count once and keep counts (see surveys/tallies.py)."""
 from __future__ import annotations
 
 import math
@@ -7,12 +11,14 @@ from collections import Counter
 from typing import Any, Iterable, Mapping, Protocol
 
 from .choices import options
+from .moments import Moments
 from .vocabulary import FieldType
+
+__all__ = ["Aggregate", "Moments", "Tally", "as_float", "suppress", "tally_keys"]
 
 COUNTED = (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN)
 MEASURED = (FieldType.INTEGER, FieldType.NUMBER, FieldType.CALCULATED)  # a score's answers that are numbers
 LARGEST = sys.float_info.max
-_LOWEST_EXPONENT = sys.float_info.min_exp - sys.float_info.mant_dig  # 2**-1074, the smallest step
 
 
 class FieldLike(Protocol):
@@ -20,78 +26,6 @@ class FieldLike(Protocol):
     type: Any
     classification: Any
     choices: Any
-
-
-def _exponent(value: float) -> int:
-    """The e with |value| < 2**e."""
-    return math.frexp(value)[1]
-
-
-def _times_power_of_two(scaled: float, exponent: int) -> float:
-    """scaled · 2**exponent, or ±inf where that is past the largest double (math.ldexp would raise)."""
-    if scaled and _exponent(scaled) + exponent > sys.float_info.max_exp:
-        return math.copysign(math.inf, scaled)
-    return math.ldexp(scaled, exponent)
-
-
-class Moments:
-    """Count, mean and population standard deviation of numbers, in one pass, finite for any finite input.
-
-    Everything runs on the values times 2**-exponent, where 2**exponent is above the largest magnitude
-    seen: every scaled value lies in (-1, 1), so no running figure can overflow, however near the
-    largest double the values are. When a larger value comes the scale grows and the running figures
-    are rescaled by a power of two, which is exact (what underflows then is below the new values' own
-    precision). The sum of squared deviations is Welford's update; the mean is a compensated
-    (Neumaier) sum divided once at the end, near exact even where large values cancel."""
-
-    __slots__ = ("count", "low", "high", "_exponent", "_bound", "_mean", "_m2", "_sum", "_carry")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.low, self.high = math.inf, -math.inf
-        self._exponent, self._bound = _LOWEST_EXPONENT, math.ldexp(1.0, _LOWEST_EXPONENT)
-        self._mean = self._m2 = self._sum = self._carry = 0.0
-
-    def add(self, value: float) -> None:
-        """One finite float (a NaN or an infinity would make every figure meaningless)."""
-        if abs(value) >= self._bound:
-            self._widen(_exponent(value))
-        scaled = math.ldexp(value, -self._exponent)
-        self.count += 1
-        delta = scaled - self._mean
-        self._mean += delta / self.count
-        self._m2 += delta * (scaled - self._mean)
-        total = self._sum + scaled
-        if abs(self._sum) >= abs(scaled):
-            self._carry += (self._sum - total) + scaled
-        else:
-            self._carry += (scaled - total) + self._sum
-        self._sum = total
-        self.low, self.high = min(self.low, value), max(self.high, value)
-
-    def _widen(self, exponent: int) -> None:
-        shift = self._exponent - exponent
-        self._mean, self._m2 = math.ldexp(self._mean, shift), math.ldexp(self._m2, 2 * shift)
-        self._sum, self._carry = math.ldexp(self._sum, shift), math.ldexp(self._carry, shift)
-        self._exponent = exponent
-        self._bound = math.ldexp(1.0, exponent) if exponent < sys.float_info.max_exp else math.inf
-
-    @property
-    def mean(self) -> float | None:
-        if not self.count:
-            return None
-        # The true mean lies between the extremes; held there, rounding can never carry it past them.
-        scaled = (self._sum + self._carry) / self.count
-        return min(max(_times_power_of_two(scaled, self._exponent), self.low), self.high)
-
-    @property
-    def sd(self) -> float | None:
-        if not self.count:
-            return None
-        spread = self.high - self.low
-        ceiling = spread / 2 if math.isfinite(spread) else self.high / 2 - self.low / 2  # at most half the range
-        scaled = math.sqrt(max(self._m2, 0.0) / self.count)
-        return min(_times_power_of_two(scaled, self._exponent), ceiling)
 
 
 def as_float(value: Any) -> float | None:
@@ -112,31 +46,85 @@ def as_float(value: Any) -> float | None:
     return max(-LARGEST, min(value, LARGEST))
 
 
-class Tally:
-    """What one field's disclosed answers add up to."""
+DATES = (FieldType.DATE, FieldType.DATETIME)
+#: How much of a date's or a time's text is counted: its month (YYYY-MM) and its hour and minute (HH:MM).
+_PREFIX = {FieldType.DATE: 7, FieldType.DATETIME: 7, FieldType.TIME: 5}
 
-    __slots__ = ("type", "answered", "counts", "moments")
+
+def tally_keys(ftype: FieldType, value: Any) -> Iterable[tuple[Any, int]]:
+    """What one answer adds to its field's counts, as (key, how many): the one thing to change for a new type.
+
+    Numbers count as finite floats (their summary and their spread are made from how many of each there are);
+    a multi-choice answer counts each option it holds; a boolean is yes or no; a choice its value, with its
+    JSON type (0 is not "0"); a date its month and a time its minute. Text counts only as answered, so no
+    tally ever holds what someone wrote."""
+    if ftype in MEASURED:
+        number = as_float(value)
+        return () if number is None else ((number, 1),)
+    if ftype is FieldType.MULTI_CHOICE:
+        options: Counter = Counter()
+        options.update(value)
+        return options.items()
+    if ftype is FieldType.BOOLEAN:
+        return (("yes" if value else "no", 1),)
+    if ftype is FieldType.CHOICE:
+        return ((value, 1),)
+    if ftype in _PREFIX and isinstance(value, str):
+        return ((value[:_PREFIX[ftype]], 1),)
+    return ()
+
+
+class Tally:
+    """What one field's disclosed answers add up to: how many answered, and how many of each key."""
+
+    __slots__ = ("type", "answered", "counts")
 
     def __init__(self, ftype: FieldType):
-        self.type, self.answered, self.counts, self.moments = ftype, 0, Counter(), Moments()
+        self.type, self.answered, self.counts = ftype, 0, Counter()
 
-    def add(self, value: Any) -> None:
-        self.answered += 1
+    def add(self, value: Any, times: int = 1) -> None:
+        """One answer, given `times` over (by that many respondents)."""
+        self.answered += times
+        for key, n in tally_keys(self.type, value):
+            self.counts[key] += n * times
+
+    def add_all(self, values: list[Any]) -> None:
+        """Many answers at once: the same counts as adding each, counted a type at a time (a million answers
+        are counted in C, not one Python call each)."""
+        self.answered += len(values)
+        counts, ftype = self.counts, self.type
+        if ftype in MEASURED:
+            counts.update(number for number in map(as_float, values) if number is not None)
+        elif ftype is FieldType.CHOICE:
+            counts.update(values)
+        elif ftype is FieldType.BOOLEAN:
+            yes = sum(1 for value in values if value)
+            counts.update({key: n for key, n in (("yes", yes), ("no", len(values) - yes)) if n})
+        elif ftype is FieldType.MULTI_CHOICE:
+            for value in values:
+                counts.update(value)
+        elif ftype in _PREFIX:
+            size = _PREFIX[ftype]
+            counts.update(value[:size] for value in values if isinstance(value, str))
+
+    def merge(self, answered: int, counts: Mapping[Any, int]) -> None:
+        """Another group's tally of the same field."""
+        self.answered += answered
+        self.counts.update(counts)
+
+    @property
+    def moments(self) -> Moments:
+        """Count, mean and spread of the numbers, each distinct number added once with its count, in order."""
+        moments = Moments()
         if self.type in MEASURED:
-            number = as_float(value)
-            if number is not None:
-                self.moments.add(number)
-        elif self.type is FieldType.MULTI_CHOICE:
-            self.counts.update(value)
-        elif self.type is FieldType.BOOLEAN:
-            self.counts["yes" if value else "no"] += 1
-        elif self.type is FieldType.CHOICE:
-            self.counts[value] += 1
-        # Text and dates: only how many answered is published, so their values are not kept.
+            for value in sorted(self.counts):
+                moments.add(value, self.counts[value])
+        return moments
 
 
 class Aggregate:
-    """Tallies for every field of a survey, fed one respondent's disclosed answers at a time."""
+    """Tallies for every field of a survey, fed one respondent's disclosed answers at a time, or whole tallies of
+    groups of respondents."""
 
     def __init__(self, fields: Iterable[FieldLike]):
         self.fields = list(fields)
@@ -147,6 +135,9 @@ class Aggregate:
         self.respondents += 1
         for name, value in answers.items():
             self.tallies[name].add(value)
+
+    def merge(self, name: str, answered: int, counts: Mapping[Any, int]) -> None:
+        self.tallies[name].merge(answered, counts)
 
     def result(self, slug: str, k: int) -> dict:
         """Per field: counts per choice, or a numeric summary. Counts from 1 to k-1 are suppressed,
@@ -174,7 +165,8 @@ def _summary(f: FieldLike, tally: Tally, k: int) -> dict[str, Any]:
         if any(str(c.value) != c.label for c in choices):
             summary["labels"] = {str(c.value): c.label for c in choices}
     elif ftype in MEASURED:
-        mean, sd = tally.moments.mean, tally.moments.sd
+        moments = tally.moments
+        mean, sd = moments.mean, moments.sd
         summary.update(answered=tally.answered, mean=None if mean is None else round(mean, 2),
                        sd=None if sd is None else round(sd, 2))
     else:

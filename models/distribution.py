@@ -8,8 +8,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
-from itertools import pairwise
-from typing import Callable, Mapping, Sequence
+from itertools import accumulate, pairwise
+from typing import Callable, Mapping, Sequence, overload
 
 from .aggregates import LARGEST
 
@@ -35,12 +35,50 @@ class Bin:
     label: str
 
 
+class CountedValues(Sequence[float]):
+    """Sorted numbers held as each distinct number and how many there are of it, read as the sorted list they
+    stand for (values[i] is the i-th smallest): ten million answers of a few hundred distinct numbers take a few
+    hundred entries, and their quartiles and bins come from the counts."""
+
+    def __init__(self, counts: Mapping[float, int]):
+        self.distinct = sorted(value for value, n in counts.items() if n > 0)
+        self._ends = list(accumulate(counts[value] for value in self.distinct))
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> CountedValues:
+        return values if isinstance(values, CountedValues) else cls(Counter(values))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[float]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.distinct[bisect.bisect_right(self._ends, index)]
+
+    def count_below(self, value: float) -> int:
+        """How many of the numbers are less than `value`."""
+        position = bisect.bisect_left(self.distinct, value)
+        return self._ends[position - 1] if position else 0
+
+
 def number_options(values: Sequence[float]) -> list[list[tuple[str, int]]]:
-    """Ways to draw sorted finite values as a histogram, finest first: each a list of (label, count). Empty when
-    the values span too wide a range, or too narrow a one for a double to hold distinct edges."""
+    """Ways to draw sorted finite values (a sorted list, or CountedValues) as a histogram, finest first: each a
+    list of (label, count). Empty when the values span too wide a range, or too narrow a one for a double to hold
+    distinct edges."""
+    values = CountedValues.of(values)
     if not values:
         return []
-    whole = all(float(v).is_integer() for v in values)
+    whole = all(float(v).is_integer() for v in values.distinct)
     options = []
     for target in BIN_TARGETS:
         bins = number_bins(values, target, whole)
@@ -84,7 +122,8 @@ def number_bins(values: Sequence[float], target: int, whole: bool) -> list[Bin] 
 def bin_counts(values: Sequence[float], bins: list[Bin]) -> list[int]:
     """How many of the sorted values fall in each bin; the first and last bins hold whatever lies past them (a
     value rounding put beside the edge it belongs inside)."""
-    cuts = [0, *(bisect.bisect_left(values, b.low) for b in bins[1:]), len(values)]
+    below = values.count_below if isinstance(values, CountedValues) else partial(bisect.bisect_left, values)
+    cuts = [0, *(below(b.low) for b in bins[1:]), len(values)]
     return [b - a for a, b in pairwise(cuts)]
 
 

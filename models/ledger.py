@@ -11,7 +11,7 @@ import json
 import secrets
 from typing import Any, Sequence
 
-from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy import JSON, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, intpk, timestamp, utcnow
@@ -22,6 +22,8 @@ GENESIS = "0" * 64
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
+    # A respondent's record lists the aggregate releases of their survey made after they answered.
+    __table_args__ = (Index("ix_ledger_entries_survey_action_at", "survey", "action", "at"),)
 
     id: Mapped[intpk]
     #: 1, 2, 3 … with no gaps; unique, so two appends cannot both follow the same entry.
@@ -48,6 +50,10 @@ class LedgerEntry(Base):
     #: SHA-256 of the bytes that went out.
     payload_digest: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: An aggregate release's cohort, in place of a line per respondent: how many were counted, the time bound
+    #: as applied, the moment of release, and which consent states were counted for which classes
+    #: (surveys/releases.py). Empty for every other entry.
+    cohort: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     #: Links the respondents written while the payload streamed.
     batch: Mapped[str] = mapped_column(String(32), unique=True)
     prev_digest: Mapped[str] = mapped_column(String(64), unique=True)
@@ -92,6 +98,9 @@ def entry_digest(entry: LedgerEntry, prev_digest: str) -> str:
     content.update({name: getattr(entry, name) for name, earlier in CHAINED_LATER.items()
                     if getattr(entry, name) != earlier})
     content["at"] = entry.at.isoformat()
+    # Chained only where there is one, so every entry written before cohorts existed keeps its digest.
+    if entry.cohort:
+        content["cohort"] = entry.cohort
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_digest}\n{canonical}".encode()).hexdigest()
 

@@ -1,11 +1,22 @@
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint,
+                        literal_column)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, EnumText, UTCDateTime, intpk, timestamp, utcnow
 from .vocabulary import CONSENT_CHOICES, DEFAULT_LANGUAGE, ErasureReason
+
+
+def micros_now() -> int:
+    """Microseconds since 2020: a row's first revision (a sum of 1,024 of them stays within 64 bits for
+    centuries)."""
+    return (utcnow() - _REVISION_EPOCH) // _MICROSECOND
+
+
+_REVISION_EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Response(Base):
@@ -15,6 +26,8 @@ class Response(Base):
     answers are each one encrypted blob under this row's own data key.
     """
     __tablename__ = "responses"
+    # What the tallies' stamps read (count, sum of ids, sum of revisions per block of ids): the index alone.
+    __table_args__ = (Index("ix_responses_survey_id_id_revision", "survey_id", "id", "revision"),)
 
     #: Submission order: the stable key for cursors and streaming exports.
     id: Mapped[intpk]
@@ -37,6 +50,11 @@ class Response(Base):
     opt_out_other_purposes: Mapped[bool] = mapped_column(Boolean, default=False)
     spi_disclosure: Mapped[bool] = mapped_column(Boolean, default=False)
     notice_version: Mapped[str] = mapped_column(String(32))
+    #: Moves on with every change to the row (a correction, a consent change): kept tallies of a block of
+    #: responses are checked against the sum of it (surveys/tallies.py). It starts at the microsecond the row
+    #: is written, not at 0, so a new row that takes a deleted row's id (SQLite reuses the highest) sums apart.
+    revision: Mapped[int] = mapped_column(BigInteger, default=micros_now, server_default="0",
+                                          onupdate=literal_column("revision") + 1)
     #: The language the survey was answered in (non-PII), a BCP 47 tag such as "es".
     language: Mapped[str] = mapped_column(String(16), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
 

@@ -1,4 +1,5 @@
-"""What a disclosure writes to the ledger: the entry, and a line for every respondent it included."""
+"""What a disclosure writes to the ledger: the entry, and a line for every respondent it included; or, for an
+aggregate release, the entry and its cohort."""
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +17,7 @@ from models.ledger_lines import Line, insert_lines
 
 from .batch_writer import BatchWriter
 from .disclosures import DisclosedRow, Disclosure, _Plan
+from .releases import Release, withheld_by_field
 
 log = logging.getLogger(__name__)
 
@@ -113,3 +115,17 @@ def record_rows(sessions: sessionmaker, d: Disclosure, action: str, fmt: str, ro
         recorder.respondent(row)
     recorder.data(payload)
     return recorder.close()
+
+
+def record_release(sessions: sessionmaker, d: Disclosure, fmt: str, made: Release, payload: bytes) -> LedgerEntry:
+    """An aggregate release: one entry with its cohort (who was counted, in which consent states, for which
+    classes, over which time bound), and no line per respondent, whose answers went out only as counts. The
+    entry lists no respondent (its respondent count is of lines, and there are none); the cohort says how many
+    were counted."""
+    order = [f.name for f in d.survey.stored_fields]
+    return record(sessions, LedgerEntry(
+        actor=d.actor, action="aggregate", recipient=d.recipient.name, purpose=d.purpose,
+        purpose_relation=d.audience.purpose.value, survey=d.survey.slug, format=fmt, fields=made.sent(),
+        withheld=withheld_by_field(made, order), respondent_count=0,
+        respondents_digest=RespondentsDigest().hexdigest(), payload_digest=hashlib.sha256(payload).hexdigest(),
+        note="", batch=secrets.token_hex(16), cohort=made.cohort()))

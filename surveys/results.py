@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import json
 import re
-from array import array
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.aggregates import COUNTED, MEASURED, Aggregate, as_float, suppress
+from models.aggregates import COUNTED, DATES, MEASURED, Tally, suppress
 from models.choices import options
 from models.crypto import KeyRing
-from models.distribution import figure, hour_options, number_options, period_options, quantile
+from models.disclosure import Withheld
+from models.distribution import CountedValues, figure, hour_options, number_options, period_options, quantile
 from models.recipient import INTERNAL
 from models.survey import Field, Survey
 from models.vocabulary import FieldType
 
-from .disclosures import disclosed_rows, prepare
+from . import releases
+from .disclosures import prepare
 from .errors import InvalidSubmission
 from .recipients import find_recipient
-from .recording import Recorder
+from .recording import record_release
 
-DATES = (FieldType.DATE, FieldType.DATETIME)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BOOLEAN_LABELS = {"yes": "Yes", "no": "No"}
 
@@ -107,51 +105,21 @@ class Results:
 def survey_results(session: Session, sessions: sessionmaker, ring: KeyRing, survey: Survey, actor: str,
                    spi_clearance: bool, k: int, when: Period) -> Results:
     """Each question's figures over the responses submitted in `when`, as the internal recipient may see them for
-    the survey's own purpose (SPI only with the viewer's clearance); SurveyInReview for a draft."""
+    the survey's own purpose (SPI only with the viewer's clearance); SurveyInReview for a draft. Counted from kept
+    tallies (surveys/tallies.py): histograms, quartiles and periods come from how many of each value there are."""
     d = prepare(survey, find_recipient(session, INTERNAL), survey.purpose, actor, spi_clearance=spi_clearance)
-    fields = survey.stored_fields
-    recorder = Recorder(sessions, d, "aggregate", "results")
-    totals = Aggregate(fields)
-    spread = {f.name: _Spread(FieldType(f.type)) for f in fields if FieldType(f.type) in _Spread.KINDS}
-    withheld: dict[str, set[str]] = defaultdict(set)
-    since, until = when.bounds()
-    with sessions() as read:
-        for row in disclosed_rows(read, ring, d, since=since, until=until):
-            recorder.respondent(row)
-            totals.add(row.answers)
-            for name, reason in row.withheld.items():
-                withheld[name].add(reason.explanation)
-            for name, value in row.answers.items():
-                if name in spread:
-                    spread[name].add(value)
-    released = totals.result(survey.slug, k)
-    questions = [_question(f, released["fields"][f.name], spread.get(f.name), sorted(withheld[f.name]), k,
-                           survey.layout or {}) for f in fields]
+    made = releases.release(sessions, ring, d, *when.bounds())
+    released = made.aggregate.result(survey.slug, k)
+    layout = survey.layout or {}
+    questions = [_question(f, released["fields"][f.name], made.aggregate.tallies[f.name],
+                           sorted({Withheld(reason).explanation for reason in made.withheld.get(f.name, ())}), k,
+                           layout) for f in survey.stored_fields]
     results = Results(survey, when, k, released["respondents"], questions)
-    recorder.data(_payload(results))
-    recorder.close()
+    record_release(sessions, d, "results", made, _payload(results))
     return results
 
 
-class _Spread:
-    """The values of one number field, or how many of each date, month or time there are."""
-    KINDS = (*MEASURED, *DATES, FieldType.TIME)
-
-    def __init__(self, ftype: FieldType):
-        self.type = ftype
-        self.numbers = array("d")
-        self.texts: Counter[str] = Counter()
-
-    def add(self, value: Any) -> None:
-        if self.type in MEASURED:
-            if (number := as_float(value)) is not None:
-                self.numbers.append(number)
-        elif isinstance(value, str):
-            self.texts[value[:5] if self.type is FieldType.TIME else value[:7]] += 1
-
-
-def _question(f: Field, released: dict, spread: _Spread | None, withheld: list[str], k: int,
-              layout: dict) -> Question:
+def _question(f: Field, released: dict, tally: Tally, withheld: list[str], k: int, layout: dict) -> Question:
     ftype = FieldType(f.type)
     chart = ("bars" if ftype in COUNTED else "histogram" if ftype in MEASURED else "periods" if ftype in DATES
              else "times" if ftype is FieldType.TIME else "text")
@@ -166,15 +134,15 @@ def _question(f: Field, released: dict, spread: _Spread | None, withheld: list[s
         if ftype is FieldType.MULTI_CHOICE:
             q.note = "Each respondent may choose several: the bars count respondents per option."
     elif ftype in MEASURED:
-        _numbers(q, released, sorted(spread.numbers), k)
+        _numbers(q, released, CountedValues(tally.counts), k)
     elif ftype in DATES:
-        q.cells = _finest(period_options(spread.texts), k)
+        q.cells = _finest(period_options(tally.counts), k)  # counted by month: models.aggregates.tally_keys
     elif ftype is FieldType.TIME:
-        q.cells = _finest(hour_options(spread.texts), k)
+        q.cells = _finest(hour_options(tally.counts), k)
     return q
 
 
-def _numbers(q: Question, released: dict, values: list[float], k: int) -> None:
+def _numbers(q: Question, released: dict, values: CountedValues, k: int) -> None:
     """Summary figures and a histogram; the extremes are left out, as each is one respondent's answer."""
     if len(values) < k:
         q.note = f"Fewer than {k} of the answers are numbers: no figures are shown."

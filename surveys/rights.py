@@ -21,10 +21,12 @@ from models.answering import settle, shows_minor, split_by_class
 from models.survey import Survey
 from models.vocabulary import Classification, ErasureReason, FieldType
 
+from . import tallies
 from .auth import receipt_digest
 from .errors import InvalidSubmission, NotFound, UnknownReceipt
 from .notices import Notice, record_notice
 from .drafts import purge_expired_drafts
+from .respondent_releases import aggregate_releases_for
 from .submissions import purge_submission_tokens
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,18 @@ def own_answers(ring: KeyRing, survey: Survey, response: Response) -> dict[str, 
 
 
 def respondent_record(session: Session, ring: KeyRing, response: Response) -> RespondentRecord:
-    """Everything the respondent gave, and every disclosure that included them."""
+    """Everything the respondent gave, every disclosure that included them, and every aggregate release of
+    their survey that counted them (with the answers of theirs it counted), in the order they were made."""
     survey = session.get(Survey, response.survey_id)
-    return RespondentRecord(survey=survey, response=response, answers=own_answers(ring, survey, response),
-                            disclosures=ledger.disclosures_of(session, response.id, response.public_id))
+    answers = own_answers(ring, survey, response)
+    counted_in = aggregate_releases_for(session, response)
+    theirs: dict[int, list[str]] = {}  # releases to one audience share their list of fields: each is kept once
+    for release in counted_in:
+        names = release["fields"]
+        release["fields"] = theirs.get(id(names)) or theirs.setdefault(id(names), [n for n in names if n in answers])
+    disclosures = sorted(ledger.disclosures_of(session, response.id, response.public_id) + counted_in,
+                         key=lambda disclosure: disclosure["at"])
+    return RespondentRecord(survey=survey, response=response, answers=answers, disclosures=disclosures)
 
 
 GPC_LIFT = ("Your Global Privacy Control signal asks us not to disclose your personal information to third "
@@ -104,6 +114,7 @@ def erase(session: Session, response: Response, reason: str, actor: str) -> bool
         session.expunge(response)
     if not deleted:
         return False
+    tallies.forget(session, response)  # kept counts of its block held its answers too
     survey = session.get(Survey, survey_id)
     session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason))
     ledger.append_erasure(session, survey.slug, public_id, reason, actor)
@@ -154,6 +165,7 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
     if errors:
         raise InvalidSubmission("Some answers need attention.", errors)
     parts = split_by_class(survey.fields, clean)
+    tallies.forget(session, response)  # kept counts of its block hold its old answers
     # Under a fresh data key: an old blob left in the write-ahead log or a free page opens under
     # nothing that remains (the caller clears that residue too, once this commits).
     sealed = seal_answers(ring, survey.id, response.public_id, parts[Classification.PII], parts[Classification.SPI])

@@ -16,6 +16,7 @@ from models.recipient import Recipient
 from models.response import Response
 from models.sealed_file import file_key_aad
 
+from . import tallies
 from .pseudonyms import pseudonym_key_aad
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class Rotation:
 
 def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int = 2000) -> Rotation:
     """Make a new key current, then re-wrap every response's data key, every recipient's pseudonym key,
-    every draft's key and every waiting export's key under it; answers are never decrypted.
+    every draft's key, every waiting export's key and every kept tally's key under it; answers are never decrypted.
 
     The new key is saved beside the old ones and proven on disk before it wraps anything,
     so every row stays readable by every server whether or not its batch has been re-wrapped
@@ -49,6 +50,7 @@ def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int
         recipient_keys = rewrap_pseudonym_keys(session, ring)
         rewrap_draft_keys(session, ring)
         rewrap_export_keys(session, ring)
+        tallies.rewrap_keys(session, ring)
         session.commit()
     log.info("key %s is current (was %s): %d data keys and %d recipient keys re-wrapped",
              ring.current, previous, data_keys, recipient_keys)
@@ -71,8 +73,9 @@ def rewrap_data_keys(session: Session, ring: KeyRing, after_id: int = 0, batch: 
     # Plain executemany: a response erased since the batch was read just matches nothing,
     # where the ORM's bulk update would abort the whole rotation.
     table = Response.__table__
+    # The revision stays: a new wrapping changes no answer, so the kept tallies of the rows still hold.
     result = session.execute(update(table).where(table.c.id == bindparam("row"))
-                             .values(data_key=bindparam("wrapped")), changed)
+                             .values(data_key=bindparam("wrapped"), revision=table.c.revision), changed)
     return rows[-1].id, result.rowcount if result.rowcount >= 0 else len(changed)
 
 

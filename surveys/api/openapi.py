@@ -26,6 +26,9 @@ PURPOSE = {"name": "purpose", "in": "query", "required": True, "description": "A
            "schema": {"type": "string"}}
 SINCE = {"name": "since", "in": "query", "required": False, "description": "ISO 8601 timestamp.",
          "schema": {"type": "string", "format": "date-time"}}
+UNTIL = {"name": "until", "in": "query", "required": False,
+         "description": "ISO 8601 timestamp: only responses submitted before it.",
+         "schema": {"type": "string", "format": "date-time"}}
 RECEIPT = [{"receipt": []}]
 BEARER = [{"bearer": []}]
 
@@ -61,7 +64,10 @@ SCHEMAS: dict[str, Any] = {
         "disclosures": {"type": "array", "items": {"type": "object", "required": ["at", "recipient", "purpose",
                                                                                   "fields"], "properties": {
             "at": {"type": "string", "format": "date-time"}, "recipient": {"type": "string"},
-            "purpose": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}}}}}}},
+            "purpose": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}},
+            "kind": {"type": "string", "enum": ["aggregate"],
+                     "description": "Present on an aggregate release: these answers were counted into summary "
+                                    "figures, and none of them was sent."}}}}}},
     "SurveyList": {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": {
         "type": "object", "required": ["slug", "title", "purpose", "languages", "fields"], "properties": {
             "slug": {"type": "string"}, "title": {"type": "string"}, "purpose": {"type": "string"},
@@ -189,7 +195,7 @@ def document() -> dict:
             "/api/v1/surveys/{slug}/aggregates": {
                 "get": _operation("Counts and summaries, cells under k suppressed",
                                   {"200": _json(_ref("Aggregates"), "Aggregates")}, (401, 403, 404, 422, 429),
-                                  security=BEARER, parameters=[SLUG, PURPOSE], tag=third),
+                                  security=BEARER, parameters=[SLUG, PURPOSE, SINCE, UNTIL], tag=third),
             },
             "/api/v1/surveys/{slug}/revocations": {
                 "get": _operation("Your pseudonyms of respondents who withdrew or narrowed their consent",

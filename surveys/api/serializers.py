@@ -22,8 +22,10 @@ def respondent_record(record: RespondentRecord) -> dict[str, Any]:
         "language": record.response.language,
         "answers": record.answers,
         "consent": record.response.consent,
+        # An aggregate release says so: its fields were counted into summary figures, not sent.
         "disclosures": [{"at": iso_utc(d["at"]), "recipient": d["recipient"], "purpose": d["purpose"],
-                         "fields": d["fields"]} for d in record.disclosures],
+                         "fields": d["fields"], **({"kind": d["kind"]} if "kind" in d else {})}
+                        for d in record.disclosures],
     }
 
 

@@ -127,7 +127,7 @@ def list_responses(slug: str):
 def aggregates(slug: str):
     d = _disclosure(slug)
     return _json(aggregate_release(current_app.extensions["surveys.sessions"], keyring(), d,
-                                   current_app.config["AGGREGATE_K"]))
+                                   current_app.config["AGGREGATE_K"], since=_since(), until=_since("until")))
 
 
 @bp.get("/surveys/<slug>/revocations")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from itertools import chain, islice
 from typing import Callable, Iterable, Iterator, Protocol
 
 from sqlalchemy.orm import sessionmaker
 
-from models.aggregates import Aggregate
 from models.crypto import KeyRing
 
+from .. import releases
 from ..disclosures import DisclosedRow, Disclosure, disclosed_rows
 from ..pseudonyms import respondent_key
-from ..recording import Recorder
+from ..recording import Recorder, record_release
 from .codebook import codebook
 from .csv_writer import CsvWriter, neutralise
 from .dta_writer import DtaWriter
@@ -103,17 +104,14 @@ def lines_of(rows: Iterable[DisclosedRow], name: Callable[[str], str], tally: Ta
         yield name(row.public_id), row.submitted, row.language, row.answers, row.plan.withheld_names
 
 
-def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int) -> bytes:
-    """Aggregates over what the rule admits, suppressed below k, recorded in the ledger."""
-    recorder = Recorder(sessions, d, "aggregate", "json")
-    totals = Aggregate(d.survey.stored_fields)
-    with sessions() as read:
-        for row in disclosed_rows(read, ring, d):
-            recorder.respondent(row)
-            totals.add(row.answers)
-    result = {**totals.result(d.survey.slug, k), "purpose": d.purpose}
+def aggregate_release(sessions: sessionmaker, ring: KeyRing, d: Disclosure, k: int, since: datetime | None = None,
+                      until: datetime | None = None) -> bytes:
+    """Aggregates over what the rule admits of the responses submitted in [since, until), suppressed below k,
+    recorded in the ledger as one release with its cohort. Counted from kept tallies (surveys/tallies.py), not
+    from every row."""
+    made = releases.release(sessions, ring, d, since, until)
+    result = {**made.aggregate.result(d.survey.slug, k), "purpose": d.purpose}
     # Strict JSON: a figure that is not finite fails here, and never reaches a client as Infinity or NaN.
     payload = json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False).encode()
-    recorder.data(payload)
-    recorder.close()
+    record_release(sessions, d, "json", made, payload)
     return payload

@@ -150,3 +150,69 @@ def test_huge_stored_integers_summarise_to_strict_json_without_overflow():
     summary = totals.result("agg", K)["fields"]["big"]
     assert summary["mean"] == 0.0 and math.isclose(summary["sd"], LARGEST, rel_tol=1e-15)
     json.dumps(summary, allow_nan=False)
+
+
+# -- counted at once: a value with how many times, a list of answers -----------------------------------------------
+
+GROUPS = st.lists(st.tuples(NUMBERS, st.one_of(st.integers(1, 20), st.integers(1, 10**7))), min_size=1, max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(GROUPS)
+def test_adding_a_value_n_times_at_once_gives_what_n_adds_give(groups):
+    at_once, one_by_one = Moments(), Moments()
+    for value, times in groups:
+        at_once.add(float(value), times)
+        for _ in range(min(times, 50)):  # enough repeats to tell, without a million adds
+            one_by_one.add(float(value))
+    repeated = Moments()
+    for value, times in groups:
+        repeated.add(float(value), min(times, 50))
+    assert (at_once.count, at_once.low, at_once.high) == (sum(t for _, t in groups), one_by_one.low, one_by_one.high)
+    scale = Fraction(max(abs(value) for value, _ in groups)) or Fraction(1)
+    assert close(repeated.mean, Fraction(one_by_one.mean) / scale, scale, 1e-14)
+    assert close(repeated.sd, Fraction(one_by_one.sd) / scale, scale, 1e-12)
+    if sum(times for _, times in groups) <= 200:
+        exact_scale, mean, sd = exact([value for value, times in groups for _ in range(times)])
+        assert close(at_once.mean, mean, exact_scale, 1e-14)
+        assert close(at_once.sd, sd, exact_scale, 1e-12)
+
+
+def test_adding_a_value_once_is_exactly_the_add_it_always_was():
+    values = [3.5, -2.0, 1e300, 7.0, 7.0, -1e-300]
+    weighted, plain = Moments(), Moments()
+    for value in values:
+        weighted.add(value, 1)
+        plain.add(value)
+    assert (weighted.mean, weighted.sd, weighted.count) == (plain.mean, plain.sd, plain.count)
+
+
+ANY_ANSWER = st.one_of(NUMBERS, st.booleans(), st.none(), st.text(max_size=12),
+                       st.lists(st.sampled_from(["a", "b", 0, 1, True]), max_size=4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(list(FieldType)), st.lists(ANY_ANSWER, max_size=30))
+def test_a_list_of_answers_counts_as_each_of_them_would(ftype, values):
+    from models.aggregates import Tally
+    if ftype in (FieldType.CHOICE,):
+        values = [v for v in values if not isinstance(v, list)]  # a choice's value is a scalar
+    if ftype is FieldType.MULTI_CHOICE:
+        values = [v for v in values if isinstance(v, (list, str))]
+    each, listed = Tally(ftype), Tally(ftype)
+    for value in values:
+        each.add(value)
+    listed.add_all(values)
+    assert (listed.answered, +listed.counts) == (each.answered, +each.counts)
+
+
+def test_merged_tallies_give_the_summary_of_all_their_answers():
+    from models.aggregates import Tally
+    values = [1, 2, 2, 3.5, "x", None, 10**400]
+    whole, left, right = Tally(FieldType.NUMBER), Tally(FieldType.NUMBER), Tally(FieldType.NUMBER)
+    whole.add_all(values)
+    left.add_all(values[:3])
+    right.add_all(values[3:])
+    left.merge(right.answered, right.counts)
+    assert (left.answered, left.counts) == (whole.answered, whole.counts)
+    assert (left.moments.mean, left.moments.sd) == (whole.moments.mean, whole.moments.sd)

@@ -70,3 +70,18 @@ def test_times_are_counted_per_hour_then_longer_spans():
 def test_figures_read_as_numbers_do():
     assert [figure(x) for x in (0.0, 14.5, 1234567.0, -3.0, 2.0 / 3)] == ["0", "14.5", "1,234,567", "-3", "0.67"]
     assert figure(1e300) == "1e+300" and figure(LARGEST) == "1.798e+308"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(finite, st.integers(-50, 50).map(float)), min_size=1, max_size=80))
+def test_counted_values_read_as_the_sorted_list_they_stand_for(values):
+    from collections import Counter
+
+    from models.distribution import CountedValues
+    ordered = sorted(values)
+    counted = CountedValues(Counter(values))
+    assert len(counted) == len(ordered) and list(counted) == ordered and counted[-1] == ordered[-1]
+    assert counted[1:4] == ordered[1:4]
+    for p in (0.25, 0.5, 0.75):
+        assert quantile(counted, p) == quantile(ordered, p)
+    assert number_options(counted) == number_options(ordered)

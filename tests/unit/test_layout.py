@@ -44,7 +44,8 @@ USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts"
              "exports", "export_files", "export_jobs",
              "installation",
              "notices", "pseudonyms", "recipients", "recording", "results", "revocations", "rights", "rotation",
-             "self_service", "snapshots", "staff", "submissions", "versions", "access", "authoring", "review"]
+             "self_service", "snapshots", "staff", "submissions", "versions", "access", "authoring", "review",
+             "counting", "counts", "tallies", "releases", "respondent_releases"]
 
 
 def test_use_case_modules_never_import_flask():
@@ -120,7 +121,10 @@ def test_only_one_function_reads_answers_for_disclosure():
     asks the rule what the choices allow, and reads no answers; the receipt page opens the one
     thing sealed for the browser itself: its receipt code, never an answer; a draft is opened only
     for the browser that holds its token or resume code, and never reaches a disclosure; an export's own sealed file
-    holds only what disclosed_rows gave, and its key is unwrapped to write it and to send it to who asked for it."""
+    holds only what disclosed_rows gave, and its key is unwrapped to write it and to send it to who asked for it. Kept
+    tallies are counted from opened answers (counting._count_sealed), which decides nothing: what a release
+    takes of the counts is decided by disclosed_rows' own plans (releases.admitted), and a kept tally's
+    key opens only counts (tallies._open) or is re-wrapped (tallies.rewrap_keys)."""
     readers = {}
     for path in (ROOT / "surveys").rglob("*.py"):
         for function, used in readers_in(path).items():
@@ -142,6 +146,9 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/export_jobs.py:run": [".data_key", "unwrap"],
         "surveys/export_jobs.py:download": [".data_key", "unwrap"],
         "surveys/rotation.py:rewrap_export_keys": [".data_key"],
+        "surveys/counting.py:_count_sealed": [".data_key", ".pii", ".spi", "open_answers"],
+        "surveys/tallies.py:_open": [".data_key"],
+        "surveys/tallies.py:rewrap_keys": [".data_key"],
     }
 
 

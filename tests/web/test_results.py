@@ -238,7 +238,11 @@ def test_each_view_is_an_aggregate_release_in_the_ledger(app, client, login, cli
     entry = entries[0]
     assert (entry.action, entry.actor, entry.recipient, entry.purpose, entry.purpose_relation, entry.survey) == (
         "aggregate", email, "internal", "care-quality", "original", "clinic")
-    assert entry.respondent_count == 44
+    # One entry and its cohort: no line per respondent.
+    assert entry.respondent_count == 0 and entry.cohort["count"] == 44
+    assert entry.cohort["since"] is None and entries[1].cohort["since"] == "2024-01-01T00:00:00.000000Z"
+    assert {cls for classes in entry.cohort["admitted"].values() for cls in classes} == {"non_pii", "pii"}
+    assert sum(entry.cohort["rows"].values()) == 44
     assert "hiv" not in entry.fields and "mood" in entry.fields and "height" in entry.fields
     assert entry.withheld == {"hiv": {"no_spi_clearance": 44}}
     assert b"Cheerful" in first
@@ -265,4 +269,4 @@ def test_a_survey_without_responses_shows_its_questions_and_no_figures(app, clie
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert respondents(html) == "Fewer than 11" and "Fewer than 11 answered" in section(html, "visits")
-    assert len(results_entries(app)) == 1 and results_entries(app)[0].respondent_count == 0
+    assert len(results_entries(app)) == 1 and results_entries(app)[0].cohort["count"] == 0
