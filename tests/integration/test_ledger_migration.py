@@ -20,7 +20,7 @@ def legacy_entry(seq: int, prev: str, batch: str, lines: list, at) -> dict:
                  purpose="care-quality", purpose_relation="original", survey="wellbeing-demo", format="json",
                  fields=["wellbeing"], withheld={}, respondent_count=len(lines), respondents_digest=digest.hexdigest(),
                  payload_digest="0" * 64, note="", batch=batch)
-    entry["digest"] = entry_digest(SimpleNamespace(**entry, lines_version=1), prev)
+    entry["digest"] = entry_digest(SimpleNamespace(**entry, lines_version=1, cohort=None), prev)
     return {**entry, "prev_digest": prev}
 
 
