@@ -152,7 +152,8 @@ def read_rows(session: Session, d: Disclosure, *, after_id: int = 0, limit: int 
         query = query.where(c.submitted_at < until)
     if limit is not None:
         query = query.limit(limit)
-    yield from session.execute(query.execution_options(yield_per=max(batch, 2000))).partitions(batch)
+    with session.execute(query.execution_options(yield_per=max(batch, 2000))) as result:  # closed if left early
+        yield from result.partitions(batch)
 
 
 #: The consent columns unconverted: a row's flags are a key to its plan, nothing more.
@@ -183,8 +184,7 @@ class Opener:
             if plan.drops:
                 yield DisclosedRow(row_id, public_id, submitted, language, {}, plan, True)
                 continue
-            # SQL NULL, or the JSON null a None is stored as: no answers
-            values = json_object(non_pii) if non_pii is not None and non_pii != "null" else {}
+            values = json_object(non_pii) if non_pii is not None and non_pii != "null" else {}  # null: none
             pii, spi = (pii if plan.open_pii else None), (spi if plan.open_spi else None)
             if pii is not None or spi is not None:
                 for opened in open_answers(ring, survey_id, public_id, wrapped, pii, spi):  # PII's, then SPI's

@@ -61,11 +61,11 @@ def _stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode
     recorder = Recorder(sessions, d, "export", f"{fmt}:{mode}")
     writer = WRITERS[fmt](d.survey)
     read = sessions()
+    rows = disclosed_rows(read, ring, d, mode=mode)
     completed = False
     try:
         name = respondent_key(ring, d.recipient)
         chunk: str = writer.header()
-        rows = disclosed_rows(read, ring, d, mode=mode)
         for first in rows:  # then the batch's others, pulled from the same stream by the writer as it writes
             if chunk := chunk + writer.rows(lines_of(chain((first,), islice(rows, BATCH_ROWS - 1)), name, recorder)):
                 yield recorder.data(chunk.encode())
@@ -79,6 +79,7 @@ def _stream(sessions: sessionmaker, ring: KeyRing, d: Disclosure, fmt: str, mode
             yield recorder.data(block)
         completed = True
     finally:
+        rows.close()  # its cursor before its session, however the stream ended
         read.close()
         writer.close()
         recorder.close(note="" if completed else "the download stopped before the end")

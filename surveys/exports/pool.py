@@ -61,11 +61,12 @@ def pooled_stream(sessions: sessionmaker, ring_file: str | os.PathLike, d: Discl
                                initargs=(task,))
     plans = Opener(None, task.opening)  # only to name each row's plan for the ledger: it opens nothing here
     read = sessions()
+    reading = read_rows(read, d, batch=BATCH_ROWS)
     completed = False
     try:
         chunk: str = writer.header()
         pending: deque[tuple[list[RawRow], Future]] = deque()
-        for rows in read_rows(read, d, batch=BATCH_ROWS):
+        for rows in reading:
             batch = [tuple(row) for row in rows]  # plain tuples: a Row would pickle its result's metadata along
             pending.append((batch, pool.submit(_open, batch)))
             while len(pending) > AHEAD * workers or pending[0][1].done():
@@ -88,6 +89,7 @@ def pooled_stream(sessions: sessionmaker, ring_file: str | os.PathLike, d: Discl
         completed = True
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        reading.close()  # its cursor before its session, however the stream ended
         read.close()
         writer.close()
         recorder.close(note="" if completed else "the download stopped before the end")
