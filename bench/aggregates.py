@@ -8,6 +8,7 @@ computation the tallies replaced runs too, and the figures of both are compared.
 import argparse
 import json
 import os
+import secrets
 import statistics
 import time
 from datetime import timedelta
@@ -85,7 +86,7 @@ class Steps:
             fields = {c.name: getattr(last, c.name) for c in LedgerEntry.__table__.columns
                       if c.name not in ("id", "seq", "at", "batch", "prev_digest", "digest")}
             for n in range(count):
-                ledger.append(session, LedgerEntry(**fields, batch=f"bench-release-{time.time_ns()}-{n}"))
+                ledger.append(session, LedgerEntry(**fields, batch=secrets.token_hex(16)))
 
     def my_record(self) -> None:
         record = self.client.get("/api/v1/me", headers={"X-Receipt": self.receipt})

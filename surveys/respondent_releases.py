@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Text, func, or_, select
+from sqlalchemy import Text, column, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from models.ledger import LedgerEntry
@@ -30,17 +30,21 @@ def aggregate_releases_for(session: Session, response: Response) -> list[dict[st
     slug = session.scalar(select(Survey.slug).where(Survey.id == response.survey_id))
     submitted = iso_utc_micro(response.submitted_at)
     cohort = LedgerEntry.cohort
+    query = select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose)
     if session.get_bind().dialect.name == "sqlite":
         moment, since, until, admitted, fields = (func.json_extract(cohort, f"$.{part}") for part in _PARTS)
-    else:  # moments are compared as text, byte by byte
-        moment, since, until, admitted, fields = (cohort.op("->>", return_type=Text)(part).collate("C")
-                                                  for part in _PARTS)
+    else:  # the cohort read once per entry (->> would read it once per part); moments compared byte by byte
+        parts = func.json_to_record(cohort).table_valued(*(column(part, Text) for part in _PARTS)).render_derived(
+            with_types=True)
+        query = query.select_from(LedgerEntry).join(parts, true())
+        moment, since, until, admitted, fields = (parts.c[part].collate("C") for part in _PARTS)
+    # In the index's order: releases in the same second are listed in the order the index gives them.
     rows = session.execute(
-        select(LedgerEntry.at, LedgerEntry.recipient, LedgerEntry.purpose, moment, admitted, fields)
+        query.add_columns(moment, admitted, fields)
         .where(LedgerEntry.survey == slug, LedgerEntry.action == "aggregate",
                LedgerEntry.at >= response.submitted_at.replace(microsecond=0),
                moment >= submitted, or_(since.is_(None), since <= submitted), or_(until.is_(None), until > submitted))
-        .order_by(LedgerEntry.at, LedgerEntry.id))
+        .order_by(LedgerEntry.at))
     history = _consent_history(response)
     decoded: dict[tuple[str, str, str], list[str] | None] = {}
     found = []
