@@ -1,15 +1,22 @@
-"""A seeded generator of responses, fast enough for a million: encrypted exactly as the
-service stores them, inserted with Core in batches."""
+"""A seeded generator of responses, fast enough for ten million: encrypted exactly as the
+service stores them, in worker processes (one per core), and inserted in batches by the
+calling process while the workers seal the next ones.
+
+Seeded per block of BLOCK responses, so the same seed gives the same answers and consent
+states whatever the number of processes or the batch size. Identifiers (public ids, receipt
+digests) and the wrapped keys stay random: they must never repeat between runs."""
+import json
+import multiprocessing
+import os
 import random
 import secrets
-from datetime import timedelta
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from models.base import utcnow
 from models.crypto import KeyRing, seal_answers
-from models.response import ConsentEvent, Response
 from models.survey import Survey
 from surveys.auth import receipt_digest
 
@@ -17,6 +24,15 @@ WELLBEING = ["very good", "good", "fair", "poor", "very poor"]
 ACTIVITIES = ["walking", "cycling", "swimming", "gardening", "none of these"]
 FIRST = ["Ann", "Bo", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jun"]
 LAST = ["Lee", "Diaz", "Okafor", "Novak", "Singh", "Berg", "Rossi", "Kim", "Silva", "Haddad"]
+#: Responses per seeded block: the unit of work of one process, and of reproducibility.
+BLOCK = 5000
+NOTICE = "2026-11-01"
+
+RESPONSE_COLUMNS = ("id", "public_id", "survey_id", "submitted_at", "updated_at", "receipt_digest", "non_pii", "pii",
+                    "spi", "data_key", "opt_out_third_party", "opt_out_other_purposes", "spi_disclosure",
+                    "notice_version")
+EVENT_COLUMNS = ("response_id", "at", "source", "changes", "notice_version", "actor", "note", "gpc")
+JSON_COLUMNS = {"non_pii", "changes"}
 
 
 def answers(rng: random.Random) -> tuple[dict, dict, dict]:
@@ -33,34 +49,86 @@ def answers(rng: random.Random) -> tuple[dict, dict, dict]:
     return non_pii, pii, spi
 
 
+def consent(rng: random.Random) -> dict[str, bool]:
+    return {"opt_out_third_party": rng.random() < 0.25, "opt_out_other_purposes": rng.random() < 0.2,
+            "spi_disclosure": rng.random() < 0.4}
+
+
 def generate(engine: Engine, ring: KeyRing, survey: Survey, count: int, seed: int = 2026,
-             batch: int = 5000, progress=None) -> None:
-    rng = random.Random(seed)
+             batch: int = 5000, progress=None, processes: int | None = None) -> None:
+    """`count` responses to `survey`, submitted 30 s apart from a year ago. `batch` is kept for callers
+    that pass it; blocks of BLOCK are what each transaction inserts."""
     start = utcnow() - timedelta(days=365)
-    done = 0
-    while done < count:
-        rows, events = [], []
-        for _ in range(min(batch, count - done)):
-            public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
-            non_pii, pii, spi = answers(rng)
-            sealed = seal_answers(ring, survey.id, public_id, pii, spi)
-            consent = {"opt_out_third_party": rng.random() < 0.25, "opt_out_other_purposes": rng.random() < 0.2,
-                       "spi_disclosure": rng.random() < 0.4}
-            when = start + timedelta(seconds=done * 30)
-            rows.append({"public_id": public_id, "survey_id": survey.id, "submitted_at": when, "updated_at": when,
-                         "receipt_digest": receipt_digest(secrets.token_hex(20)), "non_pii": non_pii,
-                         "pii": sealed.pii, "spi": sealed.spi, "data_key": sealed.data_key,
-                         "notice_version": "2026-11-01", **consent})
-            events.append({"public_id": public_id, "at": when, "source": "api", "changes": consent,
-                           "notice_version": "2026-11-01", "actor": "respondent", "note": ""})
-            done += 1
-        with engine.begin() as connection:
-            connection.execute(insert(Response), rows)
-            ids = dict(connection.execute(
-                Response.__table__.select().with_only_columns(Response.public_id, Response.id)
-                .where(Response.public_id.in_([r["public_id"] for r in rows]))).all())
-            connection.execute(insert(ConsentEvent), [
-                {**{k: v for k, v in e.items() if k != "public_id"}, "response_id": ids[e["public_id"]]}
-                for e in events])
-        if progress:
-            progress(done)
+    blocks = [(survey.id, seed, number, min(BLOCK, count - first), start + timedelta(seconds=30 * first))
+              for number, first in enumerate(range(0, count, BLOCK))]
+    processes = processes or os.cpu_count() or 1
+    # fork: the ring reaches the workers without being written anywhere.
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(engine, ring, engine.dialect.name)) as pool:
+        done = 0
+        for responses in pool.map(_sealed_block, blocks):
+            with engine.begin() as connection:
+                _insert(connection, responses)
+            done += len(responses)
+            if progress:
+                progress(done)
+
+
+_worker: dict = {}
+
+
+def _start_worker(engine: Engine, ring: KeyRing, dialect: str) -> None:
+    engine.dispose(close=False)  # the parent's pooled connections are the parent's alone
+    _worker.update(ring=ring, dialect=dialect)
+
+
+def _sealed_block(block: tuple) -> list[dict]:
+    """One block's responses, sealed, with their values as the database driver takes them."""
+    survey_id, seed, number, size, first_at = block
+    ring, sqlite = _worker["ring"], _worker["dialect"] == "sqlite"
+    rng = random.Random(f"{seed}/{number}")
+    rows = []
+    for i in range(size):
+        public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
+        non_pii, pii, spi = answers(rng)
+        choices = consent(rng)
+        sealed = seal_answers(ring, survey_id, public_id, pii, spi)
+        when = first_at + timedelta(seconds=30 * i)
+        rows.append({"public_id": public_id, "survey_id": survey_id, "submitted_at": when, "updated_at": when,
+                     "receipt_digest": receipt_digest(secrets.token_hex(20)), "non_pii": json.dumps(non_pii),
+                     "pii": sealed.pii, "spi": sealed.spi, "data_key": sealed.data_key, "notice_version": NOTICE,
+                     "changes": json.dumps(choices), **choices})
+    if sqlite:  # stored as SQLAlchemy stores an aware time there: UTC, as text
+        for row in rows:
+            row["submitted_at"] = row["updated_at"] = _sqlite_time(row["submitted_at"])
+    return rows
+
+
+def _sqlite_time(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _insert(connection: Connection, rows: list[dict]) -> None:
+    """Driver-level inserts with ids taken first, so each consent event knows its response without a lookup."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # nobody else takes the next ids meanwhile
+        first = connection.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM responses").scalar_one()
+        ids = range(first, first + len(rows))
+    else:
+        ids = connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, %(n)s)",
+            {"n": len(rows)}).scalars().all()
+    for row, response_id in zip(rows, ids):
+        row.update(id=response_id, response_id=response_id, at=row["submitted_at"], source="api",
+                   actor="respondent", note="", gpc=False)
+    for table, columns in (("responses", RESPONSE_COLUMNS), ("consent_events", EVENT_COLUMNS)):
+        connection.exec_driver_sql(_statement(connection.dialect.name, table, columns),
+                                   [tuple(row[c] for c in columns) for row in rows])
+
+
+def _statement(dialect: str, table: str, columns: tuple[str, ...]) -> str:
+    if dialect == "sqlite":
+        values = ", ".join("?" for _ in columns)
+    else:
+        values = ", ".join("CAST(%s AS json)" if c in JSON_COLUMNS else "%s" for c in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"

@@ -69,7 +69,7 @@ def main() -> None:
             wrk(f"{base}/api/v1/surveys/wellbeing-demo/responses", 3, args.connections, script)  # warm up
             plains, reals = [], []
             for _ in range(args.rounds):
-                plains.append(wrk(f"{base}/benchmark/surveys/1/plain-insert", args.seconds, args.connections, script))
+                plains.append(wrk(f"{base}/api/benchmark/surveys/1/plain-insert", args.seconds, args.connections, script))
                 reals.append(wrk(f"{base}/api/v1/surveys/wellbeing-demo/responses", args.seconds, args.connections,
                                  script))
             plain, real = statistics.median(plains), statistics.median(reals)
