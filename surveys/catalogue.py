@@ -17,7 +17,7 @@ from models.vocabulary import SurveyStatus
 
 from .errors import NotFound, StrandedData, SurveyClosed, SurveyInReview
 from . import versions
-from .snapshots import SurveySnapshot, survey_snapshot
+from .snapshots import SurveySnapshot, held_snapshot, survey_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,12 @@ def respondent_survey(session: Session, slug: str) -> SurveySnapshot:
     return survey
 
 
-def get_open_survey(session: Session, slug: str) -> SurveySnapshot:
+def get_open_survey(session: Session, slug: str, *, held: bool = False) -> SurveySnapshot:
+    """`held`: the copy of an open survey this process already holds, without asking for its current version;
+    only for submissions.submit, whose insert carries that version and checks it."""
+    copy = held_snapshot(session, slug) if held else None
+    if copy is not None and copy.is_open:
+        return copy
     survey = respondent_survey(session, slug)
     if survey.status == SurveyStatus.DRAFT:
         raise SurveyInReview(f"The survey {slug!r} is not open yet: its questions are being reviewed.")

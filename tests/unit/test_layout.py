@@ -130,7 +130,7 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/consent_receipts.py:_purposes": ["decide_classes"],
         "surveys/rights.py:own_answers": [".data_key", ".pii", ".spi", "open_answers"],
         "surveys/rights.py:update_answers": [".data_key", ".pii", ".spi"],
-        "surveys/submissions.py:submit": [".data_key", ".pii", ".spi"],
+        "surveys/submissions.py:_store": [".data_key", ".pii", ".spi"],
         "surveys/submissions.py:receipt_once": ["open_sealed"],
         "surveys/rotation.py:rewrap_data_keys": [".data_key"],
         "surveys/drafts.py:_opened": [".data_key", "open_sealed", "unwrap"],
