@@ -10,14 +10,16 @@ import multiprocessing
 import os
 import random
 import secrets
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from sqlalchemy.engine import Connection, Engine
 
 from models.base import utcnow
 from models.crypto import KeyRing, seal_answers
 from models.survey import Survey
+from models.vocabulary import CONSENT_CHOICES
 from surveys.auth import receipt_digest
 
 WELLBEING = ["very good", "good", "fair", "poor", "very poor"]
@@ -29,8 +31,7 @@ BLOCK = 5000
 NOTICE = "2026-11-01"
 
 RESPONSE_COLUMNS = ("id", "public_id", "survey_id", "submitted_at", "updated_at", "receipt_digest", "non_pii", "pii",
-                    "spi", "data_key", "opt_out_third_party", "opt_out_other_purposes", "spi_disclosure",
-                    "notice_version")
+                    "spi", "data_key", *CONSENT_CHOICES, "notice_version")
 EVENT_COLUMNS = ("response_id", "at", "source", "changes", "notice_version", "actor", "note", "gpc")
 JSON_COLUMNS = {"non_pii", "changes"}
 
@@ -50,6 +51,7 @@ def answers(rng: random.Random) -> tuple[dict, dict, dict]:
 
 
 def consent(rng: random.Random) -> dict[str, bool]:
+    """The three choices, in CONSENT_CHOICES' order."""
     return {"opt_out_third_party": rng.random() < 0.25, "opt_out_other_purposes": rng.random() < 0.2,
             "spi_disclosure": rng.random() < 0.4}
 
@@ -65,13 +67,21 @@ def generate(engine: Engine, ring: KeyRing, survey: Survey, count: int, seed: in
     # fork: the ring reaches the workers without being written anywhere.
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
                              initializer=_start_worker, initargs=(engine, ring, engine.dialect.name)) as pool:
-        done = 0
-        for responses in pool.map(_sealed_block, blocks):
-            with engine.begin() as connection:
-                _insert(connection, responses)
-            done += len(responses)
-            if progress:
-                progress(done)
+        pending, done = deque(), 0
+        for block in blocks:  # a few blocks ahead of the inserts, never all ten million in memory
+            pending.append(pool.submit(_sealed_block, block))
+            if len(pending) > 2 * processes:
+                done = _store(engine, pending.popleft().result(), done, progress)
+        while pending:
+            done = _store(engine, pending.popleft().result(), done, progress)
+
+
+def _store(engine: Engine, rows: list[tuple], done: int, progress) -> int:
+    with engine.begin() as connection:
+        _insert(connection, rows)
+    if progress:
+        progress(done + len(rows))
+    return done + len(rows)
 
 
 _worker: dict = {}
@@ -82,8 +92,9 @@ def _start_worker(engine: Engine, ring: KeyRing, dialect: str) -> None:
     _worker.update(ring=ring, dialect=dialect)
 
 
-def _sealed_block(block: tuple) -> list[dict]:
-    """One block's responses, sealed, with their values as the database driver takes them."""
+def _sealed_block(block: tuple) -> list[tuple]:
+    """One block's responses, sealed: each row in RESPONSE_COLUMNS' order without its id, then its consent
+    event's changes; every value as the database driver takes it."""
     survey_id, seed, number, size, first_at = block
     ring, sqlite = _worker["ring"], _worker["dialect"] == "sqlite"
     rng = random.Random(f"{seed}/{number}")
@@ -94,21 +105,14 @@ def _sealed_block(block: tuple) -> list[dict]:
         choices = consent(rng)
         sealed = seal_answers(ring, survey_id, public_id, pii, spi)
         when = first_at + timedelta(seconds=30 * i)
-        rows.append({"public_id": public_id, "survey_id": survey_id, "submitted_at": when, "updated_at": when,
-                     "receipt_digest": receipt_digest(secrets.token_hex(20)), "non_pii": json.dumps(non_pii),
-                     "pii": sealed.pii, "spi": sealed.spi, "data_key": sealed.data_key, "notice_version": NOTICE,
-                     "changes": json.dumps(choices), **choices})
-    if sqlite:  # stored as SQLAlchemy stores an aware time there: UTC, as text
-        for row in rows:
-            row["submitted_at"] = row["updated_at"] = _sqlite_time(row["submitted_at"])
+        if sqlite:  # stored as SQLAlchemy stores an aware time there: UTC, as text
+            when = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        rows.append((public_id, survey_id, when, when, receipt_digest(secrets.token_hex(20)), json.dumps(non_pii),
+                     sealed.pii, sealed.spi, sealed.data_key, *choices.values(), NOTICE, json.dumps(choices)))
     return rows
 
 
-def _sqlite_time(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _insert(connection: Connection, rows: list[dict]) -> None:
+def _insert(connection: Connection, rows: list[tuple]) -> None:
     """Driver-level inserts with ids taken first, so each consent event knows its response without a lookup."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # nobody else takes the next ids meanwhile
@@ -118,12 +122,12 @@ def _insert(connection: Connection, rows: list[dict]) -> None:
         ids = connection.exec_driver_sql(
             "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, %(n)s)",
             {"n": len(rows)}).scalars().all()
-    for row, response_id in zip(rows, ids):
-        row.update(id=response_id, response_id=response_id, at=row["submitted_at"], source="api",
-                   actor="respondent", note="", gpc=False)
-    for table, columns in (("responses", RESPONSE_COLUMNS), ("consent_events", EVENT_COLUMNS)):
-        connection.exec_driver_sql(_statement(connection.dialect.name, table, columns),
-                                   [tuple(row[c] for c in columns) for row in rows])
+    dialect = connection.dialect.name
+    connection.exec_driver_sql(_statement(dialect, "responses", RESPONSE_COLUMNS),
+                               [(response_id, *row[:-1]) for response_id, row in zip(ids, rows)])
+    connection.exec_driver_sql(_statement(dialect, "consent_events", EVENT_COLUMNS),
+                               [(response_id, row[2], "api", row[-1], NOTICE, "respondent", "", False)
+                                for response_id, row in zip(ids, rows)])
 
 
 def _statement(dialect: str, table: str, columns: tuple[str, ...]) -> str:
