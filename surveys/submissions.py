@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import bindparam, delete, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -27,52 +25,13 @@ from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, Classification, SurveyStatus
 
 from .auth import digest, new_receipt
+from .clients import ClientInfo
 from . import catalogue
 from .errors import AlreadySubmitted, Conflict, InvalidSubmission, NotEligible
 from .notices import record_notice
 from .snapshots import SurveySnapshot
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """Request metadata, non-PII under the terms; the address arrives already truncated."""
-    ip: str | None = None
-    user_agent: str | None = None
-    referrer: str | None = None
-
-
-def describe_client(remote_addr: str | None, user_agent: str | None, referrer: str | None,
-                    truncate_ip: bool = True) -> ClientInfo:
-    return ClientInfo(ip=_truncate_ip(remote_addr) if truncate_ip else remote_addr,
-                      user_agent=(user_agent or None) and user_agent[:300],
-                      referrer=_strip_query(referrer))
-
-
-def _truncate_ip(addr: str | None) -> str | None:
-    try:
-        ip = ipaddress.ip_address(addr or "")
-    except ValueError:
-        return None
-    # The /24 or /48 network's address, by mask: building the network object cost more than the rest.
-    kept = _V4_KEPT if ip.version == 4 else _V6_KEPT
-    return str(type(ip)(int(ip) & kept))
-
-
-_V4_KEPT = ~((1 << 8) - 1) & (2**32 - 1)
-_V6_KEPT = ~((1 << 80) - 1) & (2**128 - 1)
-
-
-def _strip_query(url: str | None) -> str | None:
-    """Query strings and fragments can carry identifiers; keep where the visitor came from, not who."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:500] or None
 
 
 def accept_consent(survey: Survey | SurveySnapshot, consent: Any, gpc: bool = False) -> Consent:

@@ -3,7 +3,7 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.submissions import describe_client
+from surveys.clients import describe_client
 
 
 @given(st.ip_addresses())

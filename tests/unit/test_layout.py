@@ -40,8 +40,8 @@ def test_instance_folder_holds_only_gitkeep_in_git():
 
 
 #: The use cases: plain functions over a session and plain values, never HTTP.
-USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "drafts", "errors",
-             "exports",
+USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "clients", "consent_receipts", "disclosures", "drafts",
+             "errors", "exports",
              "installation",
              "notices", "pseudonyms", "recipients", "recording", "results", "revocations", "rights", "rotation",
              "self_service", "snapshots", "staff", "submissions", "versions", "access", "authoring", "review"]
