@@ -38,3 +38,11 @@ def on_starting(server):
                               "import_app(sys.argv[1])", uri], check=False)
     if checked.returncode:
         sys.exit(checked.returncode)
+
+
+def post_worker_init(worker):
+    """The app is loaded, and what it holds now lives as long as the worker: frozen, the garbage collector
+    stops walking it on every full collection, a pause of tens of milliseconds that a request would
+    otherwise pay at random."""
+    import gc
+    gc.freeze()

@@ -1,22 +1,39 @@
-"""A seeded generator of responses, fast enough for a million: encrypted exactly as the
-service stores them, inserted with Core in batches."""
+"""A seeded generator of responses, fast enough for ten million: encrypted exactly as the
+service stores them, in worker processes (one per core), and inserted in batches by the
+calling process while the workers seal the next ones.
+
+Seeded per block of BLOCK responses, so the same seed gives the same answers and consent
+states whatever the number of processes or the batch size. Identifiers (public ids, receipt
+digests) and the wrapped keys stay random: they must never repeat between runs."""
+import json
+import multiprocessing
+import os
 import random
 import secrets
-from datetime import timedelta
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta, timezone
 
-from sqlalchemy import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from models.base import utcnow
 from models.crypto import KeyRing, seal_answers
-from models.response import ConsentEvent, Response
 from models.survey import Survey
+from models.vocabulary import CONSENT_CHOICES
 from surveys.auth import receipt_digest
 
 WELLBEING = ["very good", "good", "fair", "poor", "very poor"]
 ACTIVITIES = ["walking", "cycling", "swimming", "gardening", "none of these"]
 FIRST = ["Ann", "Bo", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jun"]
 LAST = ["Lee", "Diaz", "Okafor", "Novak", "Singh", "Berg", "Rossi", "Kim", "Silva", "Haddad"]
+#: Responses per seeded block: the unit of work of one process, and of reproducibility.
+BLOCK = 5000
+NOTICE = "2026-11-01"
+
+RESPONSE_COLUMNS = ("id", "public_id", "survey_id", "submitted_at", "updated_at", "receipt_digest", "non_pii", "pii",
+                    "spi", "data_key", *CONSENT_CHOICES, "notice_version")
+EVENT_COLUMNS = ("response_id", "at", "source", "changes", "notice_version", "actor", "note", "gpc")
+JSON_COLUMNS = {"non_pii", "changes"}
 
 
 def answers(rng: random.Random) -> tuple[dict, dict, dict]:
@@ -33,34 +50,89 @@ def answers(rng: random.Random) -> tuple[dict, dict, dict]:
     return non_pii, pii, spi
 
 
+def consent(rng: random.Random) -> dict[str, bool]:
+    """The three choices, in CONSENT_CHOICES' order."""
+    return {"opt_out_third_party": rng.random() < 0.25, "opt_out_other_purposes": rng.random() < 0.2,
+            "spi_disclosure": rng.random() < 0.4}
+
+
 def generate(engine: Engine, ring: KeyRing, survey: Survey, count: int, seed: int = 2026,
-             batch: int = 5000, progress=None) -> None:
-    rng = random.Random(seed)
+             batch: int = 5000, progress=None, processes: int | None = None) -> None:
+    """`count` responses to `survey`, submitted 30 s apart from a year ago. `batch` is kept for callers
+    that pass it; blocks of BLOCK are what each transaction inserts."""
     start = utcnow() - timedelta(days=365)
-    done = 0
-    while done < count:
-        rows, events = [], []
-        for _ in range(min(batch, count - done)):
-            public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
-            non_pii, pii, spi = answers(rng)
-            sealed = seal_answers(ring, survey.id, public_id, pii, spi)
-            consent = {"opt_out_third_party": rng.random() < 0.25, "opt_out_other_purposes": rng.random() < 0.2,
-                       "spi_disclosure": rng.random() < 0.4}
-            when = start + timedelta(seconds=done * 30)
-            rows.append({"public_id": public_id, "survey_id": survey.id, "submitted_at": when, "updated_at": when,
-                         "receipt_digest": receipt_digest(secrets.token_hex(20)), "non_pii": non_pii,
-                         "pii": sealed.pii, "spi": sealed.spi, "data_key": sealed.data_key,
-                         "notice_version": "2026-11-01", **consent})
-            events.append({"public_id": public_id, "at": when, "source": "api", "changes": consent,
-                           "notice_version": "2026-11-01", "actor": "respondent", "note": ""})
-            done += 1
-        with engine.begin() as connection:
-            connection.execute(insert(Response), rows)
-            ids = dict(connection.execute(
-                Response.__table__.select().with_only_columns(Response.public_id, Response.id)
-                .where(Response.public_id.in_([r["public_id"] for r in rows]))).all())
-            connection.execute(insert(ConsentEvent), [
-                {**{k: v for k, v in e.items() if k != "public_id"}, "response_id": ids[e["public_id"]]}
-                for e in events])
-        if progress:
-            progress(done)
+    blocks = [(survey.id, seed, number, min(BLOCK, count - first), start + timedelta(seconds=30 * first))
+              for number, first in enumerate(range(0, count, BLOCK))]
+    processes = processes or os.cpu_count() or 1
+    # fork: the ring reaches the workers without being written anywhere.
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(engine, ring, engine.dialect.name)) as pool:
+        pending, done = deque(), 0
+        for block in blocks:  # a few blocks ahead of the inserts, never all ten million in memory
+            pending.append(pool.submit(_sealed_block, block))
+            if len(pending) > 2 * processes:
+                done = _store(engine, pending.popleft().result(), done, progress)
+        while pending:
+            done = _store(engine, pending.popleft().result(), done, progress)
+
+
+def _store(engine: Engine, rows: list[tuple], done: int, progress) -> int:
+    with engine.begin() as connection:
+        _insert(connection, rows)
+    if progress:
+        progress(done + len(rows))
+    return done + len(rows)
+
+
+_worker: dict = {}
+
+
+def _start_worker(engine: Engine, ring: KeyRing, dialect: str) -> None:
+    engine.dispose(close=False)  # the parent's pooled connections are the parent's alone
+    _worker.update(ring=ring, dialect=dialect)
+
+
+def _sealed_block(block: tuple) -> list[tuple]:
+    """One block's responses, sealed: each row in RESPONSE_COLUMNS' order without its id, then its consent
+    event's changes; every value as the database driver takes it."""
+    survey_id, seed, number, size, first_at = block
+    ring, sqlite = _worker["ring"], _worker["dialect"] == "sqlite"
+    rng = random.Random(f"{seed}/{number}")
+    rows = []
+    for i in range(size):
+        public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
+        non_pii, pii, spi = answers(rng)
+        choices = consent(rng)
+        sealed = seal_answers(ring, survey_id, public_id, pii, spi)
+        when = first_at + timedelta(seconds=30 * i)
+        if sqlite:  # stored as SQLAlchemy stores an aware time there: UTC, as text
+            when = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        rows.append((public_id, survey_id, when, when, receipt_digest(secrets.token_hex(20)), json.dumps(non_pii),
+                     sealed.pii, sealed.spi, sealed.data_key, *choices.values(), NOTICE, json.dumps(choices)))
+    return rows
+
+
+def _insert(connection: Connection, rows: list[tuple]) -> None:
+    """Driver-level inserts with ids taken first, so each consent event knows its response without a lookup."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # nobody else takes the next ids meanwhile
+        first = connection.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM responses").scalar_one()
+        ids = range(first, first + len(rows))
+    else:
+        ids = connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, %(n)s)",
+            {"n": len(rows)}).scalars().all()
+    dialect = connection.dialect.name
+    connection.exec_driver_sql(_statement(dialect, "responses", RESPONSE_COLUMNS),
+                               [(response_id, *row[:-1]) for response_id, row in zip(ids, rows)])
+    connection.exec_driver_sql(_statement(dialect, "consent_events", EVENT_COLUMNS),
+                               [(response_id, row[2], "api", row[-1], NOTICE, "respondent", "", False)
+                                for response_id, row in zip(ids, rows)])
+
+
+def _statement(dialect: str, table: str, columns: tuple[str, ...]) -> str:
+    if dialect == "sqlite":
+        values = ", ".join("?" for _ in columns)
+    else:
+        values = ", ".join("CAST(%s AS json)" if c in JSON_COLUMNS else "%s" for c in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"

@@ -5,18 +5,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from models.base import utcnow
 from models.definition import SLUG, SurveySpec, stranding_changes
 from models.response import Response
+from models.response_counts import ResponseCount
 from models.survey import Field, Survey
 from models.vocabulary import SurveyStatus
 
 from .errors import NotFound, StrandedData, SurveyClosed, SurveyInReview
 from . import versions
-from .snapshots import SurveySnapshot, survey_snapshot
+from .snapshots import SurveySnapshot, held_snapshot, survey_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,12 @@ def respondent_survey(session: Session, slug: str) -> SurveySnapshot:
     return survey
 
 
-def get_open_survey(session: Session, slug: str) -> SurveySnapshot:
+def get_open_survey(session: Session, slug: str, *, held: bool = False) -> SurveySnapshot:
+    """`held`: the copy of an open survey this process already holds, without asking for its current version;
+    only for submissions.submit, whose insert carries that version and checks it."""
+    copy = held_snapshot(session, slug) if held else None
+    if copy is not None and copy.is_open:
+        return copy
     survey = respondent_survey(session, slug)
     if survey.status == SurveyStatus.DRAFT:
         raise SurveyInReview(f"The survey {slug!r} is not open yet: its questions are being reviewed.")
@@ -52,13 +58,20 @@ def list_open_surveys(session: Session) -> list[Survey]:
 
 
 def response_counts(session: Session, survey_ids: list[int]) -> dict[int, int]:
-    """Responses per survey, for a list of them, in one grouped query."""
-    return dict(session.execute(select(Response.survey_id, func.count()).where(Response.survey_id.in_(survey_ids))
-                                .group_by(Response.survey_id)).all()) if survey_ids else {}
+    """Responses per survey, for a list of them, from the kept counts (models/response_counts.py)."""
+    return dict(session.execute(select(ResponseCount.survey_id, func.sum(ResponseCount.responses))
+                                .where(ResponseCount.survey_id.in_(survey_ids))
+                                .group_by(ResponseCount.survey_id)).all()) if survey_ids else {}
 
 
 def count_responses(session: Session, survey: Survey) -> int:
-    return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
+    return response_counts(session, [survey.id]).get(survey.id, 0)
+
+
+def has_responses(session: Session, survey: Survey) -> bool:
+    """Read from the responses themselves: what it guards (a change that would strand stored answers)
+    must not rest on anything kept beside them."""
+    return session.scalar(select(Response.id).where(Response.survey_id == survey.id).limit(1)) is not None
 
 
 def save_survey(session: Session, spec: SurveySpec, actor: str = "cli", *, source: str = "the command line",
@@ -74,7 +87,7 @@ def save_survey(session: Session, spec: SurveySpec, actor: str = "cli", *, sourc
     if created:
         survey = Survey(slug=spec.slug)
         session.add(survey)
-    elif count_responses(session, survey):
+    elif has_responses(session, survey):
         changes = stranding_changes(survey.fields, spec.fields)
         if changes:
             raise StrandedData(
@@ -120,19 +133,20 @@ class SurveyOverview:
 
 
 def survey_overviews(session: Session, surveys: list[Survey], days: int = 30) -> list[SurveyOverview]:
-    """Counts and consent rates for each of these surveys, from consent flags and timestamps only."""
+    """Counts and consent rates for each of these surveys, from the kept counts: consent flags and days only."""
     today = datetime.now(timezone.utc).date()
     start = today - timedelta(days=days - 1)
+    ids = [survey.id for survey in surveys]
+    n = ResponseCount.responses
     # Two grouped queries for all surveys, not two per survey.
     totals = {row[0]: row[1:] for row in session.execute(select(
-        Response.survey_id, func.count(), func.sum(cast(Response.opt_out_third_party, Integer)),
-        func.sum(cast(Response.opt_out_other_purposes, Integer)), func.sum(cast(Response.spi_disclosure, Integer)),
-    ).group_by(Response.survey_id))}
-    day = func.date(Response.submitted_at)
-    counts = {(survey_id, str(d)): n for survey_id, d, n in session.execute(
-        select(Response.survey_id, day, func.count())
-        .where(Response.submitted_at >= datetime.combine(start, datetime.min.time(), timezone.utc))
-        .group_by(Response.survey_id, day))}
+        ResponseCount.survey_id, func.sum(n), *(func.sum(case((flag, n), else_=0)) for flag in (
+            ResponseCount.opt_out_third_party, ResponseCount.opt_out_other_purposes, ResponseCount.spi_disclosure)),
+    ).where(ResponseCount.survey_id.in_(ids)).group_by(ResponseCount.survey_id))}
+    counts = {(survey_id, str(d)): total for survey_id, d, total in session.execute(
+        select(ResponseCount.survey_id, ResponseCount.day, func.sum(n))
+        .where(ResponseCount.survey_id.in_(ids), ResponseCount.day >= start)
+        .group_by(ResponseCount.survey_id, ResponseCount.day))}
     days_shown = [str(start + timedelta(days=i)) for i in range(days)]
     return [SurveyOverview(survey, *totals.get(survey.id, (0, 0, 0, 0)),
                            per_day=[(d, counts.get((survey.id, d), 0)) for d in days_shown])

@@ -21,6 +21,7 @@ from models.json_objects import json_object
 from models.disclosure import Audience, ConsentState, Decision, Withheld, decide_classes
 from models.recipient import Recipient
 from models.response import Erasure, Response
+from models.response_counts import ResponseCount
 from models.survey import Survey
 from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason, SurveyStatus
 
@@ -225,9 +226,11 @@ class Preview:
 
 
 def consent_groups(session: Session, survey: Survey) -> list[tuple[tuple[bool, ...], int]]:
-    """(the consent flags in CONSENT_CHOICES' order, how many responses hold them)."""
-    return [(tuple(flags), count) for *flags, count in session.execute(
-        select(*_CHOICE_COLUMNS, func.count()).where(Response.survey_id == survey.id).group_by(*_CHOICE_COLUMNS))]
+    """(the consent flags in CONSENT_CHOICES' order, how many responses hold them), from the kept counts."""
+    flags = tuple(ResponseCount.__table__.c[key] for key in CONSENT_CHOICES)
+    return [(tuple(bool(flag) for flag in state), count) for *state, count in session.execute(
+        select(*flags, func.sum(ResponseCount.responses)).where(ResponseCount.survey_id == survey.id)
+        .group_by(*flags).having(func.sum(ResponseCount.responses) > 0))]
 
 
 def preview(session: Session, d: Disclosure, mode: str) -> Preview:

@@ -85,7 +85,7 @@ def _reclassify(session: Session, account: Account, survey: Survey,
                 chosen: dict[str, Classification]) -> SurveyVersion:
     """A new version with the classes changed, through the one checker (a score must be classed at least as
     strictly as what it reads), refused once answers are stored under the old classes."""
-    if catalogue.count_responses(session, survey):
+    if catalogue.has_responses(session, survey):
         raise StrandedData(f"The survey {survey.slug!r} has responses, stored under the classes they were given; "
                            "a class cannot change now. Create a new survey (a new slug) instead.")
     spec = stored_spec(survey)

@@ -5,6 +5,10 @@ Every request still asks the database for the survey's current version (its id a
 unchanged. So servers behind a load balancer never disagree, and a definition loaded on
 any of them is what the next request sees everywhere. What is saved is building a survey
 and its fields from the database on every submission: a third of its cost.
+
+A submission through the API does not ask first: its insert carries the version of the copy
+held here and stores nothing if that is no longer the current one (submissions.submit), so
+the question travels with the write instead of costing a query of its own.
 """
 from __future__ import annotations
 
@@ -125,6 +129,12 @@ _VERSION = (select(Survey.__table__.c.id, Survey.__table__.c.updated_at)
             .where(Survey.__table__.c.slug == bindparam("slug")))
 # Two requests racing to fill the same entry both build a correct copy; the last one stays.
 _copies: weakref.WeakKeyDictionary[Engine, dict[str, SurveySnapshot]] = weakref.WeakKeyDictionary()
+
+
+def held_snapshot(session: Session, slug: str) -> SurveySnapshot | None:
+    """The copy this process holds, of whatever version it was made from: only for a write that carries that
+    version and stores nothing if it has moved (submissions.submit)."""
+    return _copies.get(session.get_bind(), {}).get(slug)
 
 
 def survey_snapshot(session: Session, slug: str, load: Callable[[], Survey]) -> SurveySnapshot | None:

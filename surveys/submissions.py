@@ -2,70 +2,36 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.consent import Consent, check_consent
 from models.crypto import CryptoError, KeyRing, open_sealed, seal, seal_answers
+from models.database import Prepared
 from models.messages import N_, Message
 from models.respondent_access import SubmissionToken
 from models.response import ConsentEvent, Response
 from models.answering import settle, shows_minor, split_by_class
 from models.translations import languages_of
 from models.survey import Survey
-from models.vocabulary import Classification
+from models.vocabulary import CONSENT_CHOICES, Classification, SurveyStatus
 
 from .auth import digest, new_receipt
-from .errors import AlreadySubmitted, InvalidSubmission, NotEligible
+from .clients import ClientInfo
+from . import catalogue
+from .errors import AlreadySubmitted, Conflict, InvalidSubmission, NotEligible
 from .notices import record_notice
 from .snapshots import SurveySnapshot
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """Request metadata, non-PII under the terms; the address arrives already truncated."""
-    ip: str | None = None
-    user_agent: str | None = None
-    referrer: str | None = None
-
-
-def describe_client(remote_addr: str | None, user_agent: str | None, referrer: str | None,
-                    truncate_ip: bool = True) -> ClientInfo:
-    return ClientInfo(ip=_truncate_ip(remote_addr) if truncate_ip else remote_addr,
-                      user_agent=(user_agent or None) and user_agent[:300],
-                      referrer=_strip_query(referrer))
-
-
-def _truncate_ip(addr: str | None) -> str | None:
-    try:
-        ip = ipaddress.ip_address(addr or "")
-    except ValueError:
-        return None
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
-
-
-def _strip_query(url: str | None) -> str | None:
-    """Query strings and fragments can carry identifiers; keep where the visitor came from, not who."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:500] or None
 
 
 def accept_consent(survey: Survey | SurveySnapshot, consent: Any, gpc: bool = False) -> Consent:
@@ -90,9 +56,20 @@ class Submitted:
     gpc: bool = False
 
 
+_RESPONSES, _SURVEYS = Response.__table__, Survey.__table__
+_STORED = ("public_id", "survey_id", "submitted_at", "updated_at", "receipt_digest", "non_pii", "pii", "spi",
+           "data_key", "notice_version", "language", "client_ip", "user_agent", "referrer", *CONSENT_CHOICES)
 # Built once: a statement made per request (values() with every column) cost more than the crypto.
-_INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
-_INSERT_CONSENT = insert(ConsentEvent.__table__)
+# The row is stored only while the version its answers were checked against is the survey's current one,
+# and the survey open: the check travels in the insert instead of a query of its own before it.
+_INSERT_RESPONSE = Prepared(insert(_RESPONSES).from_select(_STORED, select(
+    *(bindparam(name, type_=_RESPONSES.c[name].type) for name in _STORED)
+).where(exists().where(_SURVEYS.c.id == bindparam("version_of", type_=_SURVEYS.c.id.type),
+                       _SURVEYS.c.updated_at == bindparam("version", type_=_SURVEYS.c.updated_at.type),
+                       _SURVEYS.c.status == SurveyStatus.OPEN))).returning(_RESPONSES.c.id))
+_EVENTS = ConsentEvent.__table__
+_INSERT_CONSENT = Prepared(insert(_EVENTS).values({name: bindparam(name, type_=_EVENTS.c[name].type) for name in (
+    "response_id", "at", "actor", "source", "changes", "notice_version", "language", "note", "gpc")}))
 
 
 def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any, consent: Any, *,
@@ -101,16 +78,34 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
            language: Any = None) -> Submitted:
     """Store one response, or nothing at all.
 
+    `survey` may be a copy this process holds without having checked its version (get_open_survey's `held`):
+    the insert stores the response only while it is the current version of an open survey; when it is not,
+    the answers are checked again against the current one, or refused as that one says (closed, in review).
+
     `from_text` says the answers are form input still to be parsed; the JSON API sends typed values.
     `discard_hidden`: the web form drops answers to questions its logic hid, where the API is told.
     Both go through the rules of models.answering, which also compute the scores. `language`: the one it
     was answered in, one of the survey's (default: its first); kept with the response and its consent event.
     """
+    options = dict(source=source, notice=notice, client=client, gpc=gpc, from_text=from_text,
+                   discard_hidden=discard_hidden, today=today or datetime.now(timezone.utc).date(), language=language)
+    for _ in range(3):
+        submitted = _store(session, ring, survey, answers, consent, **options)
+        if submitted is not None:
+            return submitted
+        survey = catalogue.get_open_survey(session, survey.slug)  # saved, closed or removed meanwhile
+    raise Conflict("The survey changed while these answers were being stored; nothing was stored. "
+                   "Send them again.")
+
+
+def _store(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any, consent: Any, *, source: str,
+           notice: Any, client: ClientInfo, gpc: bool, from_text: bool, discard_hidden: bool, today: date,
+           language: Any) -> Submitted | None:
+    """submit, against this version of the survey: None, with nothing stored, if it is no longer the current one."""
     try:
         choices, errors = accept_consent(survey, consent, gpc=gpc), {}
     except InvalidSubmission as exc:  # reported together with the answers' problems
         choices, errors = None, dict(exc.errors)
-    today = today or datetime.now(timezone.utc).date()
     settled = settle(survey.instrument, answers, today=today, from_text=from_text, refuse_hidden=not discard_hidden)
     clean = settled.answers
     errors.update(settled.errors)
@@ -130,16 +125,20 @@ def submit(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
     public_id = secrets.token_hex(16)  # 128 bits; hex, so it never reads as a command-line option
     sealed = seal_answers(ring, survey.id, public_id, parts[Classification.PII], parts[Classification.SPI])
     receipt, digest = new_receipt()
+    now = utcnow()
     # Two plain inserts: the unit of work would cost more than everything else here together.
     connection = session.connection()  # Core statements: the ORM has nothing to add to them
-    response_id = connection.execute(_INSERT_RESPONSE, dict(
-        public_id=public_id, survey_id=survey.id, receipt_digest=digest,
+    stored = _INSERT_RESPONSE.execute(connection, dict(
+        public_id=public_id, survey_id=survey.id, submitted_at=now, updated_at=now, receipt_digest=digest,
         non_pii=parts[Classification.NON_PII], pii=sealed.pii, spi=sealed.spi, data_key=sealed.data_key,
         notice_version=notice_version, language=language, client_ip=client.ip, user_agent=client.user_agent,
-        referrer=client.referrer, **choices.choices)).scalar_one()
-    connection.execute(_INSERT_CONSENT, dict(
-        response_id=response_id, source=source, changes=choices.choices, notice_version=notice_version,
-        language=notice.language,
+        referrer=client.referrer, version_of=survey.id, version=survey.updated_at, **choices.choices))
+    if not stored:
+        return None
+    response_id = stored[0][0]
+    _INSERT_CONSENT.execute(connection, dict(
+        response_id=response_id, at=now, actor="respondent", source=source, changes=choices.choices,
+        notice_version=notice_version, language=notice.language,
         note=N_("Opt-out request honored: the browser sent a Global Privacy Control signal.") if gpc else "", gpc=gpc))
     log.info("response %s submitted to %s via %s", public_id, survey.slug, source)
     return Submitted(public_id=public_id, receipt=receipt, response_id=response_id, consent=choices.choices, gpc=gpc)

@@ -7,7 +7,7 @@ from flask import current_app, request, url_for
 from .consent_receipts import Issuer
 from .languages import current_language
 from .notices import SHIPPED, Notice, in_language, read_notice
-from .submissions import ClientInfo, describe_client
+from .clients import ClientInfo, describe_client
 
 
 def client_info() -> ClientInfo:

@@ -26,7 +26,7 @@ def only_keys(body: dict, allowed: tuple[str, ...]) -> None:
 @bp.post("/surveys/<slug>/responses")
 @limiter.limit(per_address)
 def submit_response(slug: str):
-    survey = catalogue.get_open_survey(db.session(), slug)
+    survey = catalogue.get_open_survey(db.session(), slug, held=True)  # its version checked by the insert
     body = json_body()
     only_keys(body, ("answers", "consent", "language"))
     submitted = submissions.submit(

@@ -40,8 +40,8 @@ def test_instance_folder_holds_only_gitkeep_in_git():
 
 
 #: The use cases: plain functions over a session and plain values, never HTTP.
-USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "consent_receipts", "disclosures", "drafts", "errors",
-             "exports", "export_files", "export_jobs",
+USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "clients", "consent_receipts", "disclosures", "drafts",
+             "errors", "exports", "export_files", "export_jobs",
              "installation",
              "notices", "pseudonyms", "recipients", "recording", "results", "revocations", "rights", "rotation",
              "self_service", "snapshots", "staff", "submissions", "versions", "access", "authoring", "review",
@@ -137,7 +137,7 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/consent_receipts.py:_purposes": ["decide_classes"],
         "surveys/rights.py:own_answers": [".data_key", ".pii", ".spi", "open_answers"],
         "surveys/rights.py:update_answers": [".data_key", ".pii", ".spi"],
-        "surveys/submissions.py:submit": [".data_key", ".pii", ".spi"],
+        "surveys/submissions.py:_store": [".data_key", ".pii", ".spi"],
         "surveys/submissions.py:receipt_once": ["open_sealed"],
         "surveys/rotation.py:rewrap_data_keys": [".data_key"],
         "surveys/drafts.py:_opened": [".data_key", "open_sealed", "unwrap"],

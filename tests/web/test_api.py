@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import select
 
-from surveys import db, submissions
+from surveys import clients, db
 
 DEMO = "wellbeing-demo"
 GOOD = {"full_name": "Ann Lee", "wellbeing": "good", "visits": 2, "smoker": False}
@@ -167,7 +167,7 @@ def test_request_metadata_is_kept_as_non_pii_with_the_address_truncated(app, sub
 @pytest.mark.parametrize("addr, kept", [("2001:db8:abcd:1234::1", "2001:db8:abcd::"), ("10.1.2.3", "10.1.2.0"),
                                         ("not an address", None)])
 def test_addresses_are_truncated_to_a_network(addr, kept):
-    assert submissions.describe_client(addr, None, None).ip == kept
+    assert clients.describe_client(addr, None, None).ip == kept
 
 
 def test_with_truncation_configured_off_the_whole_address_is_kept(app, make_app):
