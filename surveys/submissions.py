@@ -18,7 +18,7 @@ from models.crypto import CryptoError, KeyRing, open_sealed, seal, seal_answers
 from models.database import Prepared
 from models.messages import N_, Message
 from models.respondent_access import SubmissionToken
-from models.response import ConsentEvent, Response
+from models.response import ConsentEvent, Response, micros_now
 from models.answering import settle, shows_minor, split_by_class
 from models.translations import languages_of
 from models.survey import Survey
@@ -58,7 +58,8 @@ class Submitted:
 
 _RESPONSES, _SURVEYS = Response.__table__, Survey.__table__
 _STORED = ("public_id", "survey_id", "submitted_at", "updated_at", "receipt_digest", "non_pii", "pii", "spi",
-           "data_key", "notice_version", "language", "client_ip", "user_agent", "referrer", *CONSENT_CHOICES)
+           "data_key", "notice_version", "language", "client_ip", "user_agent", "referrer", "revision",
+           *CONSENT_CHOICES)
 # Built once: a statement made per request (values() with every column) cost more than the crypto.
 # The row is stored only while the version its answers were checked against is the survey's current one,
 # and the survey open: the check travels in the insert instead of a query of its own before it.
@@ -132,7 +133,8 @@ def _store(session: Session, ring: KeyRing, survey: SurveySnapshot, answers: Any
         public_id=public_id, survey_id=survey.id, submitted_at=now, updated_at=now, receipt_digest=digest,
         non_pii=parts[Classification.NON_PII], pii=sealed.pii, spi=sealed.spi, data_key=sealed.data_key,
         notice_version=notice_version, language=language, client_ip=client.ip, user_agent=client.user_agent,
-        referrer=client.referrer, version_of=survey.id, version=survey.updated_at, **choices.choices))
+        referrer=client.referrer, revision=micros_now(), version_of=survey.id, version=survey.updated_at,
+        **choices.choices))
     if not stored:
         return None
     response_id = stored[0][0]
