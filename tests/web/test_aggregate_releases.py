@@ -140,11 +140,11 @@ def test_a_new_row_taking_a_deleted_rows_id_is_not_mistaken_for_it(app, client, 
 
 
 def test_a_release_is_one_entry_with_its_cohort_and_the_chain_verifies(app, client, agg, runner, count_rows):
-    lines = count_rows("ledger_respondents")
+    lines = count_rows("ledger_lines")
     with app.app_context():
         before = [(e.seq, e.digest) for e in db.session().scalars(select(LedgerEntry).order_by(LedgerEntry.seq))]
     payload = released(app, client, agg["token"], "research")
-    assert count_rows("ledger_respondents") == lines  # no line per respondent
+    assert count_rows("ledger_lines") == lines  # no line per respondent
     with app.app_context():
         entries = db.session().scalars(select(LedgerEntry).order_by(LedgerEntry.seq)).all()
         assert [(e.seq, e.digest) for e in entries[:-1]] == before and all(e.cohort == {} for e in entries[:-1])

@@ -156,7 +156,7 @@ def test_the_migration_counts_the_responses_already_stored(app, client):
     for i in range(5):
         api_submit(client, {"opt_out_third_party": i % 2 == 0})
     engine = app.extensions["surveys.engine"]
-    run(engine, command.downgrade, "0008")
+    run(engine, command.downgrade, "0011")
     with engine.begin() as connection:  # stored while nothing counted them
         connection.execute(update(Response).where(Response.id == 1).values(spi_disclosure=True))
         connection.execute(delete(Response).where(Response.id == 2))
