@@ -3,7 +3,8 @@
 A verification that finds nothing wrong leaves a checkpoint at the head it reached, signed
 with a key derived from the key ring's current key. The next one starts there: it checks the
 checkpoint's signature and that the entry it names still has the digest it vouched for, then
-walks only what was added since, so its time follows what was added, not the ledger's age.
+walks that entry again and what was added since, so its time follows what was added, not the
+ledger's age.
 `full` walks the whole chain from the start, whatever the checkpoints say. A checkpoint also
 catches a cut tail: the entry it names is gone.
 """
@@ -82,7 +83,10 @@ def verify(session: Session, ring: KeyRing, full: bool = False) -> Verification:
         if problem:
             result.breaks.append(Break(None, problem))
             return result
-        prev, expected_seq, result.entries, result.since = start.digest, start.seq + 1, start.entries, start.seq
+        # The checkpoint's own entry is walked again (its content and lines, against the digest the
+        # checkpoint vouched for): what it vouches for is that digest, not the entry it was read from.
+        prev = session.scalar(select(LedgerEntry.prev_digest).where(LedgerEntry.seq == start.seq))
+        expected_seq, result.entries, result.since = start.seq, start.entries - 1, start.seq
     query = select(LedgerEntry).where(LedgerEntry.seq >= expected_seq).order_by(LedgerEntry.seq, LedgerEntry.id)
     for entry in session.scalars(query).yield_per(1000):
         result.checked += 1
@@ -90,7 +94,7 @@ def verify(session: Session, ring: KeyRing, full: bool = False) -> Verification:
         prev, expected_seq = entry.digest, entry.seq + 1
     result.entries += result.checked
     result.head = prev
-    if not result.breaks and result.checked:
+    if not result.breaks and expected_seq - 1 > (start.seq if start else 0):
         _checkpoint(session, ring, expected_seq - 1, prev, result.entries)
     return result
 

@@ -38,13 +38,13 @@ def test_the_next_verification_starts_from_the_signed_checkpoint_and_walks_only_
         app, three_entries, runner, client):
     assert "5 checked from the first entry" in verify(runner).output
     again = verify(runner)
-    assert again.exit_code == 0 and "ledger intact: 5 entries (0 checked since the checkpoint at entry 5)" in again.output
+    assert again.exit_code == 0 and "ledger intact: 5 entries (1 checked since the checkpoint at entry 5)" in again.output
     page = client.get("/researcher/export")
     client.post("/researcher/export/download", data={
         "csrf_token": csrf_token(page.data), "survey": "wellbeing-demo", "recipient": "1",
         "purpose": "care-quality", "format": "csv", "mode": "blank"}).get_data()
     added = verify(runner)
-    assert "ledger intact: 6 entries (1 checked since the checkpoint at entry 5)" in added.output
+    assert "ledger intact: 6 entries (2 checked since the checkpoint at entry 5)" in added.output
     full = runner.invoke(args=["audit", "verify", "--full"])
     assert full.exit_code == 0 and "ledger intact: 6 entries (6 checked from the first entry)" in full.output
 
@@ -64,6 +64,8 @@ def test_an_entry_altered_before_the_checkpoint_is_found_by_a_full_verification(
     ("UPDATE ledger_checkpoints SET key_id = '00000000'", "a key that is not in the key ring"),
     ("UPDATE ledger_entries SET digest = CASE WHEN substr(digest, 1, 1) = 'f' THEN 'e' ELSE 'f' END "
      "|| substr(digest, 2) WHERE seq = 5", "digest changed since it was verified"),
+    # the checkpoint's own entry altered, its digest left: walked again, it no longer matches
+    ("UPDATE ledger_entries SET recipient = 'nobody' WHERE seq = 5", "entry 5: its content no longer matches"),
 ])
 def test_a_checkpoint_that_was_tampered_with_stops_the_verification(app, three_entries, runner, tamper, problem):
     assert verify(runner).exit_code == 0
