@@ -105,6 +105,7 @@ def task_of(d: Disclosure, mode: str, ring_file: str | os.PathLike, writer) -> _
 def _settle(batch: list[RawRow], opened: Future, plans: Opener, recorder: Recorder, writer) -> str:
     """A batch back from its worker: each row recorded, its text (or its lines, to the file's writer) returned."""
     written, sent = opened.result()
+    same: dict[tuple[str, ...], dict[str, None]] = {}
     for row, names in zip(batch, sent, strict=True):
         # As it went out: under its plan, with the names of the fields it sent (their values stayed in the
         # worker: each answer here is None), or left out.
@@ -112,7 +113,8 @@ def _settle(batch: list[RawRow], opened: Future, plans: Opener, recorder: Record
         if names is None:
             recorder.dropped(DisclosedRow(row_id, public_id, submitted, language, {}, plan, True))
         else:
-            recorder.respondent(DisclosedRow(row_id, public_id, submitted, language, dict.fromkeys(names), plan))
+            answers = same.get(names) or same.setdefault(names, dict.fromkeys(names))
+            recorder.respondent(DisclosedRow(row_id, public_id, submitted, language, answers, plan))
     return written if isinstance(written, str) else writer.rows(written)
 
 
