@@ -26,8 +26,8 @@ class KeptTally(Base):
     level: Mapped[int] = mapped_column(Integer)
     #: The range's number: the ids it covers shifted right by its level's bits.
     number: Mapped[int] = mapped_column(Integer)
-    #: A digest of the rows counted (how many, the sum of their ids and of their revisions) and of the fields'
-    #: names and types: the tally stands for the rows only while the database gives the same stamp.
+    #: A digest of the rows counted (how many, the sum of their revisions) and of the fields' names and types:
+    #: the tally stands for the rows only while the database gives the same stamp.
     stamp: Mapped[str] = mapped_column(String(64))
     #: A data key of its own, wrapped by the key ring, and the counts as JSON sealed under it.
     data_key: Mapped[bytes] = mapped_column(LargeBinary)

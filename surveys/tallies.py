@@ -10,9 +10,9 @@ says what one more respondent answered. Plaintext counters per value, bumped by 
 exactly that to anyone comparing two copies, which is why there are none. A text's value is never kept, only
 that it was answered.
 
-When a kept tally holds. Its stamp digests the rows it was counted from (how many, the sum of their ids, the
-sum of their revisions: every new row, erasure, correction and consent change moves one of them; a new row that
-takes a deleted row's id starts at a later revision) and the fields' names and types. Each aggregate reads every
+When a kept tally holds. Its stamp digests the rows it was counted from (how many, and the sum of their
+revisions: every new row, erasure, correction and consent change moves one of them; a new row that takes a
+deleted row's id starts at a later revision) and the fields' names and types. Each aggregate reads every
 block's stamp from the index, in the same snapshot as everything else it reads, and counts afresh the blocks
 whose stamp differs; so nothing that changed is ever missed, and submissions pay for nothing. An erasure or a
 correction also drops the tallies of its block at once, so an erased answer does not linger in them.
