@@ -26,7 +26,7 @@ class Response(Base):
     answers are each one encrypted blob under this row's own data key.
     """
     __tablename__ = "responses"
-    # What the tallies' stamps read (count, sum of ids, sum of revisions per block of ids): the index alone.
+    # What the tallies' stamps read (how many, the sum of revisions, per block of ids): the index alone.
     __table_args__ = (Index("ix_responses_survey_id_id_revision", "survey_id", "id", "revision"),)
 
     #: Submission order: the stable key for cursors and streaming exports.

@@ -26,8 +26,8 @@ class KeptTally(Base):
     level: Mapped[int] = mapped_column(Integer)
     #: The range's number: the ids it covers shifted right by its level's bits.
     number: Mapped[int] = mapped_column(Integer)
-    #: A digest of the rows counted (how many, the sum of their ids and of their revisions) and of the fields'
-    #: names and types: the tally stands for the rows only while the database gives the same stamp.
+    #: A digest of the rows counted (how many, the sum of their revisions) and of the fields' names and types:
+    #: the tally stands for the rows only while the database gives the same stamp.
     stamp: Mapped[str] = mapped_column(String(64))
     #: A data key of its own, wrapped by the key ring, and the counts as JSON sealed under it.
     data_key: Mapped[bytes] = mapped_column(LargeBinary)
@@ -59,8 +59,7 @@ def open_tally(ring: KeyRing, survey_id: int, level: int, number: int, stamp: st
                sealed: bytes) -> object:
     """The content; CryptoError when it does not open (another range's, or its key is gone from the ring)."""
     key = ring.unwrap(data_key, _key_aad(survey_id, level, number))
-    # The padding is stripped first: the json module skips a long run of trailing spaces slowly.
-    return json.loads(open_sealed(key, sealed, _aad(survey_id, level, number, stamp)).rstrip(b" "))
+    return json.loads(open_sealed(key, sealed, _aad(survey_id, level, number, stamp)))
 
 
 def rewrap_tally_key(ring: KeyRing, survey_id: int, level: int, number: int, data_key: bytes) -> bytes:

@@ -42,8 +42,8 @@ def shape_of(survey: Survey) -> str:
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
 
 
-def _stamp(shape: str, count: int, id_sum: int, revision_sum: int) -> str:
-    return hashlib.sha256(f"{shape}|{count}|{id_sum}|{revision_sum}".encode()).hexdigest()
+def _stamp(shape: str, count: int, revision_sum: int) -> str:
+    return hashlib.sha256(f"{shape}|{count}|{revision_sum}".encode()).hexdigest()
 
 
 def group_stamp(shape: str, stamps: dict[int, str], blocks: Iterable[int]) -> str:
@@ -52,17 +52,22 @@ def group_stamp(shape: str, stamps: dict[int, str], blocks: Iterable[int]) -> st
 
 def block_stamps(connection: Connection, survey: Survey, shape: str,
                  blocks: Iterable[int] | None = None) -> dict[int, str]:
-    """Each block holding responses of the survey (of those named, if named), and its stamp: how many rows, the
-    sum of their ids and the sum of their revisions. A new row, an erased one, a correction or a consent change
-    (each moves its row's revision on) each change the stamp of its block; read from the index alone."""
+    """Each block holding responses of the survey (of those named, if named), and its stamp: how many rows and
+    the sum of their revisions, read from the index alone.
+
+    Every change moves the stamp. An update adds 1 to its row's revision, so the sum only grows; a deletion
+    lowers the count; an insertion raises it, or, beside as many deletions, adds a revision that is the
+    microsecond it was written, past every revision a row deleted could hold (one written earlier, plus one
+    per update, and an update takes far more than a microsecond), including the one whose id it takes (SQLite
+    gives a new row the highest id plus one). The sum of the ids would add nothing to that: a new row taking
+    a deleted row's id leaves it as it was. (Erasures and corrections also drop their block's tallies at
+    once: the stamp is what catches a change made any other way.)"""
     if connection.dialect.name != "sqlite":
         block = _C.id.op(">>")(BLOCK_BITS)
-        query = (select(block, func.count(), func.sum(_C.id), func.sum(_C.revision))
-                 .where(_C.survey_id == survey.id).group_by(block))
+        query = select(block, func.count(), func.sum(_C.revision)).where(_C.survey_id == survey.id).group_by(block)
         if blocks is not None:
             query = query.where(or_(*(and_(_C.id >= low, _C.id < high) for low, high in id_ranges(blocks))))
-        return {number: _stamp(shape, count, int(ids), int(revisions))
-                for number, count, ids, revisions in connection.execute(query)}
+        return {number: _stamp(shape, count, int(revisions)) for number, count, revisions in connection.execute(query)}
     # SQLite would sort every row to group them by an expression; a range query per block reads each row of
     # the index once, in order, and costs a few microseconds more per block.
     if blocks is None:
@@ -73,12 +78,12 @@ def block_stamps(connection: Connection, survey: Survey, shape: str,
     stamps = {}
     try:
         for block in blocks:
-            count, ids, revisions = cursor.execute(
-                "SELECT count(*), sum(id), sum(revision) FROM responses INDEXED BY ix_responses_survey_id_id_revision "
+            count, revisions = cursor.execute(
+                "SELECT count(*), sum(revision) FROM responses INDEXED BY ix_responses_survey_id_id_revision "
                 "WHERE survey_id = ? AND id >= ? AND id < ?",
                 (survey.id, block << BLOCK_BITS, (block + 1) << BLOCK_BITS)).fetchone()
             if count:
-                stamps[block] = _stamp(shape, count, ids, revisions)
+                stamps[block] = _stamp(shape, count, revisions)
     finally:
         cursor.close()
     return stamps
