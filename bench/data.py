@@ -33,7 +33,6 @@ NOTICE = "2026-11-01"
 RESPONSE_COLUMNS = ("id", "public_id", "survey_id", "submitted_at", "updated_at", "receipt_digest", "non_pii", "pii",
                     "spi", "data_key", *CONSENT_CHOICES, "notice_version")
 EVENT_COLUMNS = ("response_id", "at", "source", "changes", "notice_version", "actor", "note", "gpc")
-JSON_COLUMNS = {"non_pii", "changes"}
 
 
 def answers(rng: random.Random) -> tuple[dict, dict, dict]:
@@ -122,17 +121,19 @@ def _insert(connection: Connection, rows: list[tuple]) -> None:
         ids = connection.exec_driver_sql(
             "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, %(n)s)",
             {"n": len(rows)}).scalars().all()
-    dialect = connection.dialect.name
-    connection.exec_driver_sql(_statement(dialect, "responses", RESPONSE_COLUMNS),
-                               [(response_id, *row[:-1]) for response_id, row in zip(ids, rows)])
-    connection.exec_driver_sql(_statement(dialect, "consent_events", EVENT_COLUMNS),
-                               [(response_id, row[2], "api", row[-1], NOTICE, "respondent", "", False)
-                                for response_id, row in zip(ids, rows)])
-
-
-def _statement(dialect: str, table: str, columns: tuple[str, ...]) -> str:
-    if dialect == "sqlite":
-        values = ", ".join("?" for _ in columns)
-    else:
-        values = ", ".join("CAST(%s AS json)" if c in JSON_COLUMNS else "%s" for c in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
+    responses = [(response_id, *row[:-1]) for response_id, row in zip(ids, rows)]
+    events = [(response_id, row[2], "api", row[-1], NOTICE, "respondent", "", False)
+              for response_id, row in zip(ids, rows)]
+    if connection.dialect.name == "sqlite":
+        for table, columns, values in (("responses", RESPONSE_COLUMNS, responses),
+                                       ("consent_events", EVENT_COLUMNS, events)):
+            placeholders = ", ".join("?" for _ in columns)
+            connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", values)
+        return
+    # PostgreSQL: COPY, one statement per table instead of one per row (the counts follow per statement).
+    cursor = connection.connection.driver_connection.cursor()
+    for table, columns, values in (("responses", RESPONSE_COLUMNS, responses),
+                                   ("consent_events", EVENT_COLUMNS, events)):
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
