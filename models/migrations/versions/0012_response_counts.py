@@ -74,12 +74,21 @@ BEGIN
         END IF;
     END IF;
 END $$""",
+    # Inserts are counted once per statement: a bulk load (COPY, a multi-row insert) adds up its rows in one
+    # upsert per cell, the cells taken in key order.
+    f"""CREATE FUNCTION response_counts_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO response_counts AS c ({KEY}, responses)
+    SELECT survey_id, (submitted_at AT TIME ZONE 'UTC')::date, opt_out_third_party, opt_out_other_purposes,
+           spi_disclosure, id % {SLOTS}, count(*)
+    FROM added GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT ({KEY}) DO UPDATE SET responses = c.responses + EXCLUDED.responses;
+    RETURN NULL;
+END $$""",
     # An update's two cells are taken in key order, so two opposite changes never wait on each other.
     """CREATE FUNCTION response_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM response_counts_change(NEW, 1);
-    ELSIF TG_OP = 'DELETE' THEN
+    IF TG_OP = 'DELETE' THEN
         PERFORM response_counts_change(OLD, -1);
     ELSIF ROW(OLD.survey_id, (OLD.submitted_at AT TIME ZONE 'UTC')::date, OLD.opt_out_third_party,
               OLD.opt_out_other_purposes, OLD.spi_disclosure)
@@ -98,8 +107,8 @@ BEGIN
     DELETE FROM response_counts;
     RETURN NULL;
 END $$""",
-    ("CREATE TRIGGER response_counts_insert AFTER INSERT ON responses FOR EACH ROW "
-     "EXECUTE FUNCTION response_counts_follow()"),
+    ("CREATE TRIGGER response_counts_insert AFTER INSERT ON responses REFERENCING NEW TABLE AS added "
+     "FOR EACH STATEMENT EXECUTE FUNCTION response_counts_added()"),
     ("CREATE TRIGGER response_counts_delete AFTER DELETE ON responses FOR EACH ROW "
      "EXECUTE FUNCTION response_counts_follow()"),
     (f"CREATE TRIGGER response_counts_update AFTER UPDATE OF {', '.join(COUNTED)} ON responses FOR EACH ROW "
@@ -148,7 +157,7 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS response_counts_{trigger}" +
                    ("" if op.get_bind().dialect.name == "sqlite" else " ON responses"))
     if op.get_bind().dialect.name != "sqlite":
-        for function in ("response_counts_follow()", "response_counts_clear()",
+        for function in ("response_counts_added()", "response_counts_follow()", "response_counts_clear()",
                          "response_counts_change(responses, integer)"):
             op.execute(f"DROP FUNCTION {function}")
     op.drop_table('response_counts')
