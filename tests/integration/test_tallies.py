@@ -182,3 +182,22 @@ def test_rows_over_many_groups_are_counted_once_each_cold_and_warm(app, counted_
         middle = START + timedelta(minutes=150_000)
         bounded, _ = tallies.counted(sessions, ring, d.survey, since=middle)
         assert_same(app, d, bounded, 11, since=middle)
+
+
+def test_tallies_of_ranges_left_without_responses_are_dropped(app, counted_survey):
+    rows = [(row_id, START + timedelta(hours=row_id), (False, False, True),
+             {"non_pii": {"pick": "a"}, "pii": {"level": 2}, "spi": {"secret": "yes"}})
+            for row_id in [*range(1, 6), *range(5000, 5006), *range(70_000, 70_003)]]
+    store(app, counted_survey, rows)
+    ring, sessions = KeyRing.load(app.config["KEYRING_FILE"]), app.extensions["surveys.sessions"]
+    with app.app_context():
+        survey = catalogue.get_survey(db.session(), "counted")
+        tallies.warm(sessions, ring, survey)
+        kept = set(db.session().execute(select(KeptTally.level, KeptTally.number)).all())
+        assert kept == {(0, 0), (0, 4), (0, 68), (1, 0), (1, 1)}
+    with app.extensions["surveys.engine"].begin() as connection:  # not through an erasure: nothing dropped yet
+        connection.execute(delete(Response).where(Response.id >= 5000))
+    with app.app_context():
+        counts, _ = tallies.counted(sessions, ring, survey)
+        assert counts.rows == 5
+        assert set(db.session().execute(select(KeptTally.level, KeptTally.number)).all()) == {(0, 0), (1, 0)}
