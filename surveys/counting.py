@@ -173,7 +173,6 @@ def _count_plain(connection: Connection, types: dict[str, FieldType], where: lis
         elif found_kind != text_kind:
             found = None  # not text: a date's or a time's counts leave it out, as they leave out any non-text
         made[row_block].state(tuple(flags)).tally("non_pii", name, ftype).add(found, times)
-    return None
 
 
 def _decoded(kind: str | None, value: Any, sqlite: bool) -> Any:

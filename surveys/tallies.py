@@ -155,6 +155,15 @@ class _Reader:
                     edges.append(block)
         if edges:
             made.merge(total(count_blocks(self.connection, self.ring, self.survey, edges, since, until).values()))
+        # Ranges whose every response is gone (erased some way that did not drop their tallies): nothing reads
+        # their tallies any more, so nothing would replace them either.
+        emptied = [(level, number) for level, number in self.kept
+                   if number not in (self.stamps if level == BLOCK else self.groups)]
+        if emptied:
+            with self.sessions.begin() as session:
+                _lock(session, self.survey.id)
+                session.execute(delete(KeptTally).where(KeptTally.survey_id == self.survey.id,
+                                                        tuple_(KeptTally.level, KeptTally.number).in_(emptied)))
         return made
 
     def _blocks(self, group: int, fresh_group: bool) -> dict[int, Counts]:
