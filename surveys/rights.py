@@ -165,13 +165,14 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
     if errors:
         raise InvalidSubmission("Some answers need attention.", errors)
     parts = split_by_class(survey.fields, clean)
-    tallies.forget(session, response)  # kept counts of its block hold its old answers
     # Under a fresh data key: an old blob left in the write-ahead log or a free page opens under
     # nothing that remains (the caller clears that residue too, once this commits).
     sealed = seal_answers(ring, survey.id, response.public_id, parts[Classification.PII], parts[Classification.SPI])
     response.non_pii, response.pii, response.spi = parts[Classification.NON_PII], sealed.pii, sealed.spi
     response.data_key = sealed.data_key
     session.flush()
+    # After the row's own lock, as an erasure takes them: the other order deadlocks against it.
+    tallies.forget(session, response)  # kept counts of its block hold its old answers
     log.info("response %s corrected by %s", response.public_id, actor)
     return Correction.CORRECTED
 
