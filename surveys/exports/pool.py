@@ -52,7 +52,9 @@ class _Recipient:
 
 def pooled_stream(sessions: sessionmaker, ring_file: str | os.PathLike, d: Disclosure, fmt: str, mode: str,
                   workers: int, progress: Callable[[int], None]) -> Iterator[bytes]:
-    """export_stream's chunks, the rows opened by `workers` processes."""
+    """export_stream's chunks, the rows opened by `workers` processes. They are spawned, so the main module of
+    the process that calls this must be safe to import again (multiprocessing's own rule for spawn): a script
+    runs its work under `if __name__ == "__main__":`; flask, gunicorn and the job consumers do."""
     recorder = Recorder(sessions, d, "export", f"{fmt}:{mode}")
     writer = WRITERS[fmt](d.survey)
     task = task_of(d, mode, ring_file, writer)
