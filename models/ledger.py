@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, intpk, timestamp, utcnow
-from .ledger_lines import CHUNK_COLUMNS, Chunk, LedgerLines, Line, holding
+from .ledger_lines import CHUNK_COLUMNS, Chunk, LedgerLines, Line, holding, insert_lines
 
 GENESIS = "0" * 64
 
@@ -136,18 +136,27 @@ def _lock(session: Session) -> None:
 
 
 def append_event(session: Session, action: str, actor: str, note: str, survey: str = "",
-                 fields: list[str] | None = None) -> LedgerEntry:
+                 fields: list[str] | None = None, lines: Sequence[Line] = ()) -> LedgerEntry:
     """Something done that discloses nothing (an erasure, a classification review, a staff account changed),
-    in the caller's transaction: that it happened and who did it, never any answer."""
+    in the caller's transaction: that it happened and who did it, never any answer; `lines` names the
+    respondents it concerned, if any."""
+    batch, respondents = secrets.token_hex(16), RespondentsDigest()
+    if lines:
+        respondents.add(lines)
+        insert_lines(session.connection(), batch, lines)
     return append(session, LedgerEntry(
-        actor=actor, action=action, survey=survey, note=note, batch=secrets.token_hex(16),
+        actor=actor, action=action, survey=survey, note=note, batch=batch,
         recipient="", purpose="", purpose_relation="", format="", fields=list(fields or []), withheld={},
-        respondent_count=0, respondents_digest=RespondentsDigest().hexdigest(), lines_version=LINES_VERSION,
+        respondent_count=respondents.count, respondents_digest=respondents.hexdigest(), lines_version=LINES_VERSION,
         payload_digest=hashlib.sha256(b"").hexdigest()))
 
 
-def append_erasure(session: Session, survey: str, public_id: str, reason: str, actor: str) -> LedgerEntry:
-    return append_event(session, "erasure", actor, f"{reason}: {public_id}", survey)
+def append_erasure(session: Session, survey: str, erased: Sequence[tuple[int, str]], reason: str,
+                   actor: str) -> LedgerEntry:
+    """One entry for responses erased together, (id, public id) in id order, each a line of it."""
+    note = f"{reason}: {erased[0][1]}" if len(erased) == 1 else f"{reason}: {len(erased)} responses, one per line"
+    return append_event(session, "erasure", actor, note, survey,
+                        lines=[(response_id, public_id, "") for response_id, public_id in erased])
 
 
 def disclosures_of(session: Session, response_id: int, public_id: str) -> list[dict[str, Any]]:

@@ -5,29 +5,27 @@ import enum
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models import ledger
 from models.consent import lifts_gpc_opt_out
 from models.crypto import KeyRing, open_answers, seal_answers
 from models.messages import Message
-from models.response import ConsentEvent, Erasure, Response
+from models.response import ConsentEvent, Response
 from models.answering import settle, shows_minor, split_by_class
 from models.survey import Survey
 from models.vocabulary import Classification, ErasureReason, FieldType
 
 from . import tallies
 from .auth import receipt_digest
+from .erasure import clear_residue, erase  # noqa: F401 (every right's use case, reached from here)
 from .errors import InvalidSubmission, NotFound, UnknownReceipt
 from .notices import Notice, record_notice
-from .drafts import purge_expired_drafts
 from .respondent_releases import aggregate_releases_for
-from .submissions import purge_submission_tokens
 
 log = logging.getLogger(__name__)
 
@@ -100,29 +98,6 @@ def change_consent(session: Session, response: Response, changes: dict[str, bool
     return effective
 
 
-def erase(session: Session, response: Response, reason: str, actor: str) -> bool:
-    """Crypto-shred and delete one response: its data key goes with the row, so any copy of its
-    blobs is unreadable. What remains is that it happened — in erasures and the ledger — never what it held.
-
-    The row is deleted first, which takes the write lock: when two erasures of one response race
-    (a double-clicked withdrawal, a withdrawal during a retention purge), the second deletes
-    nothing and returns False instead of recording the erasure twice."""
-    reason = ErasureReason(reason)
-    public_id, survey_id = response.public_id, response.survey_id
-    deleted = session.execute(delete(Response).where(Response.id == response.id)).rowcount
-    if response in session:
-        session.expunge(response)
-    if not deleted:
-        return False
-    tallies.forget(session, response)  # kept counts of its block held its answers too
-    survey = session.get(Survey, survey_id)
-    session.add(Erasure(survey_id=survey_id, public_id=public_id, reason=reason))
-    ledger.append_erasure(session, survey.slug, public_id, reason, actor)
-    session.flush()
-    log.info("response %s erased (%s) by %s", public_id, reason, actor)
-    return True
-
-
 class Correction(enum.Enum):
     """What a correction did. Both outcomes are changes for the caller to commit."""
     CORRECTED = "corrected"
@@ -172,44 +147,12 @@ def update_answers(session: Session, ring: KeyRing, response: Response, answers:
     response.data_key = sealed.data_key
     session.flush()
     # After the row's own lock, as an erasure takes them: the other order deadlocks against it.
-    tallies.forget(session, response)  # kept counts of its block hold its old answers
+    tallies.forget(session, response.survey_id, [response.id])  # kept counts of its block hold its old answers
     log.info("response %s corrected by %s", response.public_id, actor)
     return Correction.CORRECTED
 
 
-def expired_responses(session: Session, now: datetime | None = None, batch: int = 1000) -> list[Response]:
-    """Responses past their survey's retention period, oldest first, one batch at a time."""
-    now = now or datetime.now(timezone.utc)
-    expired: list[Response] = []
-    for survey in session.scalars(select(Survey)):
-        cutoff = now - timedelta(days=survey.retention_days)
-        expired += session.scalars(select(Response).where(Response.survey_id == survey.id,
-                                                          Response.submitted_at < cutoff)
-                                   .order_by(Response.id).limit(batch - len(expired)))
-        if len(expired) >= batch:
-            break
-    return expired
-
-
 PUBLIC_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def purge_expired(sessions: sessionmaker, batch: int = 1000) -> int:
-    """Erase every response past its survey's retention, a transaction per batch (a purge of a
-    million rows is not one transaction); then the submission tokens old enough to go, with any
-    receipt never shown. Returns how many responses were erased."""
-    total = 0
-    while True:
-        with sessions.begin() as session:
-            expired = expired_responses(session, batch=batch)
-            total += sum(erase(session, response, ErasureReason.RETENTION, "system:retention")
-                         for response in expired)
-        if not expired:
-            break
-    with sessions.begin() as session:
-        purge_submission_tokens(session)
-        purge_expired_drafts(session)
-    return total
 
 
 def find_by_public_id(session: Session, public_id: str) -> Response:
@@ -219,19 +162,3 @@ def find_by_public_id(session: Session, public_id: str) -> Response:
     if response is None:
         raise NotFound("No response has that id; it may already be erased.")
     return response
-
-
-def clear_residue(engine: Engine) -> None:
-    """After an erasure or a correction commits: SQLite's secure_delete has zeroed the freed space in
-    the database file, but the write-ahead log still holds earlier copies of the pages until it is checkpointed.
-    Checkpoint and truncate it now — best effort: a truncating checkpoint waits for every reader,
-    so it gets a quarter second; with a long export running it happens at a later checkpoint.
-    On a connection of its own, outside any transaction: a checkpoint changes no rows."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA busy_timeout = 250")
-        try:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            connection.exec_driver_sql("PRAGMA busy_timeout = 30000")

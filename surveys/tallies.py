@@ -26,6 +26,7 @@ import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Iterable
 from sqlalchemy import bindparam, delete, select, text, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +34,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.base import utcnow
 from models.database import hold_write_lock
 from models.crypto import CryptoError, KeyRing
-from models.response import Response
 from models.survey import Survey
 from models.tally import KeptTally, open_tally, rewrap_tally_key, seal_tally
 
@@ -70,14 +70,14 @@ def warm(sessions: sessionmaker, ring: KeyRing, survey: Survey) -> int:
         return reader.recounted
 
 
-def forget(session: Session, response: Response) -> None:
-    """Drop the kept tallies that counted this response, in the caller's transaction: its erasure or correction
-    then leaves no trace of its old answers in them (the next aggregate counts its block afresh)."""
-    _lock(session, response.survey_id)
-    session.execute(delete(KeptTally).where(
-        KeptTally.survey_id == response.survey_id,
-        tuple_(KeptTally.level, KeptTally.number).in_([(BLOCK, response.id >> BLOCK_BITS),
-                                                       (GROUP, response.id >> GROUP_BITS)])))
+def forget(session: Session, survey_id: int, response_ids: Iterable[int]) -> None:
+    """Drop the kept tallies that counted these responses, in the caller's transaction: their erasure or
+    correction then leaves no trace of their old answers in them (the next aggregate counts those blocks afresh)."""
+    _lock(session, survey_id)
+    ranges = {(level, response_id >> bits) for response_id in response_ids
+              for level, bits in ((BLOCK, BLOCK_BITS), (GROUP, GROUP_BITS))}
+    session.execute(delete(KeptTally).where(KeptTally.survey_id == survey_id,
+                                            tuple_(KeptTally.level, KeptTally.number).in_(sorted(ranges))))
 
 
 def rewrap_keys(session: Session, ring: KeyRing) -> int:

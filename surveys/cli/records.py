@@ -9,7 +9,7 @@ from models import ledger, ledger_audit
 from models.text import MESSAGES, text_problem
 from models.vocabulary import STAFF_ERASURE_REASONS
 
-from .. import db, errors, rights
+from .. import db, errors, retention, rights
 from ..disclosures import BLANK_WITHHELD, DROP_WITHHELD
 from ..exports import WRITERS
 from ..exports.to_file import export_to_file
@@ -72,7 +72,7 @@ retention_group = AppGroup("retention", help="Keeping answers no longer than eac
 @retention_group.command("purge")
 def purge_command():
     """Erase responses older than their survey's retention period; prints how many."""
-    total = rights.purge_expired(current_app.extensions["surveys.sessions"])
+    total = retention.purge_expired(current_app.extensions["surveys.sessions"])
     rights.clear_residue(db.engine())
     click.echo(f"erased {total} response(s) past their retention period")
 

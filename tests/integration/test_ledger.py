@@ -133,7 +133,7 @@ def test_appends_chain_one_after_another(app, three_entries):
         session = db.session()
         from models.survey import Survey
         survey = session.query(Survey).first()
-        append_erasure(session, survey.slug, "abc", "staff", "admin@example.org")
+        append_erasure(session, survey.slug, [(7, "ab" * 16)], "staff", "admin@example.org")
         db.commit()
         rows = session.execute(text("SELECT seq, prev_digest, digest FROM ledger_entries ORDER BY seq")).all()
     assert [row.seq for row in rows] == [1, 2, 3, 4, 5, 6]

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from models.base import utcnow
 from models.ledger import LedgerEntry
+from models.ledger_lines import lines_of
 from models.response import ConsentEvent, Response
 from surveys import db
 from tests.conftest import (ON_POSTGRES, answer, csrf_token, exported_file, raw_database_bytes, shown_code, sign_in,
@@ -178,7 +179,8 @@ def test_a_correction_showing_a_minor_erases_the_response(client, receipt, count
     assert client.get("/api/v1/me", headers={"X-Receipt": receipt}).status_code == 401
 
 
-def test_delete_me_erases_and_the_respondent_is_in_no_later_disclosure(client, receipt, make_recipient, count_rows):
+def test_delete_me_erases_and_the_respondent_is_in_no_later_disclosure(app, client, receipt, make_recipient,
+                                                                       count_rows):
     token = make_recipient("Acme", surveys=(DEMO,))
     headers = {"Authorization": f"Bearer {token}"}
     first = client.get(f"/api/v1/surveys/{DEMO}/responses?purpose=care-quality", headers=headers).get_json()
@@ -190,7 +192,13 @@ def test_delete_me_erases_and_the_respondent_is_in_no_later_disclosure(client, r
     assert later["data"] == [] and count_rows("responses") == 0
     revoked = client.get(f"/api/v1/surveys/{DEMO}/revocations", headers=headers).get_json()["data"]
     assert [(r["respondent"], r["change"]) for r in revoked] == [(first["data"][0]["respondent"], "withdrawn")]
-    assert count_rows("ledger_lines") == 1  # the past disclosure's record stays whole
+    with app.app_context():
+        session = db.session()
+        lines = [(entry.action, [public_id for _, public_id, _ in lines_of(session, entry.batch)])
+                 for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.action != "survey_saved"))]
+    # The past disclosure's record stays whole, the erasure names who was erased, and the later page holds no one.
+    erased = lines[-2][1]
+    assert lines[-3:] == [("api_page", erased), ("erasure", erased), ("api_page", [])] and len(erased) == 1
 
 
 def test_retention_purge_erases_only_what_is_past_its_survey_retention(app, submit, runner, count_rows, make_survey):
@@ -245,7 +253,7 @@ def test_staff_erase_a_response_found_to_be_from_a_minor(app, client, login, sub
     with app.app_context():
         entry = db.session().scalars(select(LedgerEntry).where(LedgerEntry.action.not_in(("survey_saved", "grant")))).one()
         assert (entry.action, entry.actor, entry.note) == ("erasure", "admin@example.org", f"minor: {public_id}")
-        assert entry.respondent_count == 0 and entry.fields == []
+        assert entry.respondent_count == 1 and entry.fields == []  # one line: who, with no field
     missing = client.post("/researcher/erase", data={"csrf_token": csrf_token(page.data), "public_id": public_id,
                                                      "reason": "minor"})
     assert "already be erased" in missing.get_data(as_text=True)
