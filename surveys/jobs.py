@@ -12,13 +12,15 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.signals import SIGNAL_INTERRUPTED
 
-from . import export_jobs
+from . import export_jobs, releases
 from .export_files import ExportFiles
 
 log = logging.getLogger(__name__)
 
 #: How often the consumer deletes files past their time (the pages also do it when they list jobs).
 SWEEP = crontab(minute="*/10")
+#: How often the consumer counts what arrived since into the kept tallies (surveys/tallies.py).
+WARM = crontab(minute="*/5")
 
 
 class Jobs:
@@ -50,6 +52,11 @@ class Jobs:
         def sweep() -> None:
             export_jobs.sweep(app.extensions["surveys.sessions"], self.files)
 
+        def warm() -> None:
+            counted = releases.keep_warm(app.extensions["surveys.sessions"], app.extensions["surveys.keyring"].get())
+            if counted:
+                log.info("kept tallies: %d response(s) counted afresh", counted)
+
         def interrupted(signal: str, task) -> None:
             """The consumer stopping at once (SIGTERM) with an export under way: it fails now, and its file goes,
             rather than looking alive until the sweep finds it stale."""
@@ -58,6 +65,7 @@ class Jobs:
 
         self._export = huey.task(name="export")(export)
         huey.periodic_task(SWEEP, name="sweep")(sweep)
+        huey.periodic_task(WARM, name="warm_tallies")(warm)
         huey.signal(SIGNAL_INTERRUPTED)(interrupted)
 
     def submit_export(self, handle: str) -> None:

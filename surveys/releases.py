@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from models.aggregates import Aggregate
 from models.crypto import KeyRing
 from models.disclosure import Withheld
-from models.vocabulary import CONSENT_CHOICES, Classification
+from models.survey import Survey
+from models.vocabulary import CONSENT_CHOICES, Classification, SurveyStatus
 
 from .counts import Counts, State
 from .disclosures import Disclosure, _decisions, _plan
-from .tallies import counted
+from .tallies import counted, warm
 
 
 @dataclass
@@ -102,3 +104,14 @@ def admitted(counts: Counts, d: Disclosure, at: datetime, since: datetime | None
 def withheld_by_field(made: Release, order: list[str]) -> dict[str, dict[str, int]]:
     return {name: {Withheld(reason).value: n for reason, n in made.withheld[name].items()}
             for name in order if name in made.withheld}
+
+
+def keep_warm(sessions: sessionmaker, ring: KeyRing) -> int:
+    """Count and keep every survey's stale tallies now, so that the next aggregate finds them: the job runner does
+    this every few minutes. Without it, the first aggregate after a bulk load, or after a version that adds or
+    retypes a field, counts every response itself. Done on a schedule, never on a submission: what a reader of the
+    database sees is that a block was counted again, which its rows already show. Returns how many responses were
+    counted afresh."""
+    with sessions() as session:
+        surveys = [survey for survey in session.scalars(select(Survey)) if survey.status != SurveyStatus.DRAFT]
+        return sum(warm(sessions, ring, survey) for survey in surveys)

@@ -5,10 +5,10 @@ What is kept, and why it is safe to keep. Each block of 1,024 response ids, and 
 counts (surveys/counts.py: per consent state, per column and field, how many answered and how many of each
 counted value) sealed like answers are: AES-256-GCM under a data key of its own, wrapped by the key ring, bound to
 its survey, range and stamp, and padded to a power of two. Someone reading the database as rows arrive sees
-ciphertexts of unchanging size, rewritten when an aggregate is asked for, never on a submission: nothing that
-says what one more respondent answered. Plaintext counters per value, bumped by each submission, would say
-exactly that to anyone comparing two copies, which is why there are none. A text's value is never kept, only
-that it was answered.
+ciphertexts of unchanging size, rewritten when an aggregate is asked for or on the job runner's schedule
+(releases.keep_warm), never on a submission: nothing that says what one more respondent answered. Plaintext
+counters per value, bumped by each submission, would say exactly that to anyone comparing two copies, which is
+why there are none. A text's value is never kept, only that it was answered.
 
 When a kept tally holds. Its stamp digests the rows it was counted from (how many, and the sum of their
 revisions: every new row, erasure, correction and consent change moves one of them; a new row that takes a

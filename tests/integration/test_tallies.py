@@ -19,7 +19,7 @@ from models.recipient import INTERNAL
 from models.response import Response
 from models.tally import KeptTally
 from models.vocabulary import CONSENT_CHOICES, PurposeRelation, RecipientKind
-from surveys import catalogue, db, tallies
+from surveys import catalogue, db, releases, tallies
 from surveys.disclosures import Disclosure
 from surveys.recipients import find_recipient
 from surveys.releases import admitted, withheld_by_field
@@ -202,3 +202,17 @@ def test_tallies_of_ranges_left_without_responses_are_dropped(app, counted_surve
         counts, _ = tallies.counted(sessions, ring, survey)
         assert counts.rows == 5
         assert set(db.session().execute(select(KeptTally.level, KeptTally.number)).all()) == {(0, 0), (1, 0)}
+
+
+def test_the_job_runners_refresh_keeps_every_survey_warm(app, counted_survey):
+    """What the job runner does every few minutes: the next aggregate, after a bulk load, counts nothing afresh."""
+    rows = [(row_id, START + timedelta(hours=row_id), (False, False, True), {"non_pii": {"pick": "a"},
+            "pii": {"level": 2}, "spi": {"secret": "yes"}}) for row_id in range(1, 3000, 7)]
+    store(app, counted_survey, rows)
+    ring, sessions = KeyRing.load(app.config["KEYRING_FILE"]), app.extensions["surveys.sessions"]
+    assert releases.keep_warm(sessions, ring) == len(rows)
+    assert releases.keep_warm(sessions, ring) == 0
+    with app.app_context():
+        assert tallies.warm(sessions, ring, catalogue.get_survey(db.session(), "counted")) == 0
+    periodic = {task.__name__ for task in app.extensions["surveys.jobs"].huey._registry._periodic_tasks}
+    assert "warm_tallies" in periodic

@@ -114,7 +114,7 @@ def test_the_runners_periodic_sweep_deletes_what_is_past_its_time(app, client, l
     assert export_jobs.sweep(sessions, files, now=utcnow() + timedelta(hours=25)) == 1
     assert on_disk(app) == [] and job(app, handle_of(page)).status is ExportStatus.EXPIRED
     periodic = {task.__name__ for task in app.extensions["surveys.jobs"].huey._registry._periodic_tasks}
-    assert periodic == {"sweep"}
+    assert periodic == {"sweep", "warm_tallies"}
 
 
 # -- failures, in words ---------------------------------------------------------------------------------------------
