@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from operator import itemgetter
 from typing import Any, Sequence
 
 from sqlalchemy import JSON, Index, Integer, String, Text, select
@@ -77,8 +78,10 @@ class RespondentsDigest:
     def add(self, lines: Sequence[Line]) -> None:
         if self.version == 1:
             text = "".join(f"{public_id}:{fields}\n" for _, public_id, fields in lines)
-        else:
+        elif not all(map(itemgetter(0), lines)):  # a line with no id (None, or 0 as chunks give it back)
             text = "".join(f"{rid or ''}:{public_id}:{fields}\n" for rid, public_id, fields in lines)
+        else:  # every line of an export or a page: formatted in C
+            text = "".join(map("%d:%s:%s\n".__mod__, map(tuple, lines)))
         self._hash.update(text.encode())
         self.count += len(lines)
 

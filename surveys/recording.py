@@ -6,6 +6,7 @@ import hashlib
 import logging
 import secrets
 from collections import Counter, defaultdict
+from operator import itemgetter
 from typing import Iterable
 
 from sqlalchemy.engine import Connection
@@ -39,38 +40,54 @@ class Recorder:
         # Counted per plan and per distinct list of fields sent, and expanded once at the end.
         self._plans: Counter[_Plan] = Counter()
         self._field_lists: set[str] = set()
-        self._pending: list[dict] = []
+        self._pending: list[Line] = []
+        self._handed = 0
         self._writer: BatchWriter | None = None
-        #: Respondents that went out so far.
-        self.sent = 0
 
     def data(self, chunk: bytes) -> bytes:
         self.payload.update(chunk)
         return chunk
 
+    @property
+    def sent(self) -> int:
+        """Respondents that went out so far."""
+        return self._handed + len(self._pending)
+
     def respondent(self, row: DisclosedRow) -> None:
-        self.sent += 1
-        names = ",".join(row.answers)
-        self._field_lists.add(names)
         self._plans[row.plan] += 1
-        self._pending.append((row.id, row.public_id, names))
+        self._pending.append((row.id, row.public_id, ",".join(row.answers)))
         if len(self._pending) >= self.BATCH:
-            if self._writer is None:
-                with self.sessions() as session:
-                    engine = session.get_bind()
-                self._writer = BatchWriter(engine, self._write)
-            self._writer.put(self._pending)
-            self._pending = []
+            self._hand_over()
+
+    def dropped(self, row: DisclosedRow) -> None:
+        self._plans[row.plan] += 1
+
+    def add(self, lines: list[Line], plans: Counter[_Plan]) -> None:
+        """A batch of rows at once, as respondent() and dropped() would have been told of them one by one: the
+        lines of those that went out, and how many rows each plan had, left out or not (the pool's parent)."""
+        self._plans.update(plans)
+        self._pending += lines
+        if len(self._pending) >= self.BATCH:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The pending lines to the writer thread (started with the first batch)."""
+        if self._writer is None:
+            with self.sessions() as session:
+                engine = session.get_bind()
+            self._writer = BatchWriter(engine, self._write)
+        self._field_lists.update(map(itemgetter(2), self._pending))
+        self._handed += len(self._pending)
+        self._writer.put(self._pending)
+        self._pending = []
 
     def _write(self, connection: Connection, lines: list[Line]) -> None:
         """Digested here, in the order written, so that the digest is of exactly what was stored."""
         self.respondents.add(lines)
         insert_lines(connection, self.batch, lines)
 
-    def dropped(self, row: DisclosedRow) -> None:
-        self._plans[row.plan] += 1
-
     def _finish_lines(self) -> None:
+        self._field_lists.update(map(itemgetter(2), self._pending))
         if self._writer is not None:
             if self._pending:
                 self._writer.put(self._pending)
@@ -78,6 +95,7 @@ class Recorder:
         elif self._pending:
             with self.sessions.begin() as session:
                 self._write(session.connection(), self._pending)
+        self._handed += len(self._pending)
         self._pending = []
 
     def close(self, note: str = "") -> LedgerEntry:

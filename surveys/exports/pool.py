@@ -11,10 +11,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy.orm import sessionmaker
 
@@ -105,18 +106,14 @@ def task_of(d: Disclosure, mode: str, ring_file: str | os.PathLike, writer) -> _
 
 
 def _settle(batch: list[RawRow], opened: Future, plans: Opener, recorder: Recorder, writer) -> str:
-    """A batch back from its worker: each row recorded, its text (or its lines, to the file's writer) returned."""
+    """A batch back from its worker: its rows told to the recorder, as they went out (under their plan, with the
+    names of the fields they sent; the values stayed in the worker) or were left out; its text (or its lines, to
+    the file's writer) returned."""
     written, sent = opened.result()
-    same: dict[tuple[str, ...], dict[str, None]] = {}
-    for row, names in zip(batch, sent, strict=True):
-        # As it went out: under its plan, with the names of the fields it sent (their values stayed in the
-        # worker: each answer here is None), or left out.
-        plan, (row_id, public_id, submitted, language) = plans.plan_of(row[FLAGS:]), row[:4]
-        if names is None:
-            recorder.dropped(DisclosedRow(row_id, public_id, submitted, language, {}, plan, True))
-        else:
-            answers = same.get(names) or same.setdefault(names, dict.fromkeys(names))
-            recorder.respondent(DisclosedRow(row_id, public_id, submitted, language, answers, plan))
+    plan_of, known = plans.plan_of, plans.plans
+    counts = Counter(known.get(flags) or plan_of(flags) for flags in map(itemgetter(slice(FLAGS, None)), batch))
+    recorder.add([(row[0], row[1], names) for row, names in zip(batch, sent, strict=True) if names is not None],
+                 counts)
     return written if isinstance(written, str) else writer.rows(written)
 
 
@@ -133,7 +130,7 @@ def _start(task: _Task) -> None:
     gc.freeze()
 
 
-def _open(batch: list[RawRow]) -> tuple[str | list[Line], list[tuple[str, ...] | None]]:
+def _open(batch: list[RawRow]) -> tuple[str | list[Line], list[str | None]]:
     """A batch opened and written: its text (or its lines), and which fields went out for each row (None for a
     row left out), for the ledger."""
     opener, name, writer = _worker
@@ -143,14 +140,15 @@ def _open(batch: list[RawRow]) -> tuple[str | list[Line], list[tuple[str, ...] |
 
 
 class _Sent:
-    """The names of the fields each row sent, the same tuple for rows that sent the same (it pickles once)."""
+    """The names of the fields each row sent, comma-separated as the ledger lists them, the same string for rows that
+    sent the same (it pickles once); None for a row left out."""
 
     def __init__(self):
-        self.names: list[tuple[str, ...] | None] = []
-        self._same: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.names: list[str | None] = []
+        self._same: dict[str, str] = {}
 
     def respondent(self, row: DisclosedRow) -> None:
-        names = tuple(row.answers)
+        names = ",".join(row.answers)
         self.names.append(self._same.setdefault(names, names))
 
     def dropped(self, row: DisclosedRow) -> None:

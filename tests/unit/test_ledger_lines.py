@@ -1,3 +1,4 @@
+import hashlib
 import json
 import secrets
 
@@ -87,3 +88,14 @@ def test_lines_of_a_second_version_digest_their_response_ids_and_the_first_versi
         a.add(one)
         b.add(two)
         assert (a.hexdigest() != b.hexdigest()) is differs
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines_strategy)
+def test_lines_are_digested_as_one_line_of_text_each(lines):
+    """The digest a chunk at a time is the digest of "response id:public id:fields" per line, in order."""
+    running = RespondentsDigest()
+    for part in chunks(lines):
+        running.add(part)
+    text = "".join(f"{'' if rid is None else rid}:{public_id}:{fields}\n" for rid, public_id, fields in lines)
+    assert running.hexdigest() == hashlib.sha256(text.encode()).hexdigest() and running.count == len(lines)
