@@ -169,6 +169,13 @@ def test_a_release_is_one_entry_with_its_cohort_and_the_chain_verifies(app, clie
     assert runner.invoke(args=["audit", "verify"]).exit_code != 0  # the cohort is chained
 
 
+def test_the_ledger_page_shows_how_many_a_release_counted(app, client, agg, login):
+    released(app, client, agg["token"], "research")
+    login("admin")
+    html = client.get("/researcher/ledger", query_string={"action": "aggregate"}).get_data(as_text=True)
+    assert "<dt>Respondents counted</dt><dd>24</dd>" in html and "<dt>Respondents</dt>" not in html
+
+
 def test_a_time_bound_is_applied_and_recorded(app, client, agg):
     with app.app_context():
         session = db.session()
