@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from sqlalchemy import Text, and_, case, cast, func, literal_column, or_, select, true
 from sqlalchemy.engine import Connection
 
+from models.block_stamps import BLOCK_BITS, BlockStamp
 from models.crypto import KeyRing, open_answers
 from models.response import Response
 from models.survey import Survey
@@ -22,7 +23,6 @@ from models.vocabulary import CONSENT_CHOICES, FieldType
 
 from .counts import Counts, State
 
-BLOCK_BITS = 10
 GROUP_BITS = 16
 BLOCKS_PER_GROUP = 1 << (GROUP_BITS - BLOCK_BITS)
 
@@ -53,7 +53,8 @@ def group_stamp(shape: str, stamps: dict[int, str], blocks: Iterable[int]) -> st
 def block_stamps(connection: Connection, survey: Survey, shape: str,
                  blocks: Iterable[int] | None = None) -> dict[int, str]:
     """Each block holding responses of the survey (of those named, if named), and its stamp: how many rows and
-    the sum of their revisions, read from the index alone.
+    the sum of their revisions, as the database keeps them beside the rows (models/block_stamps.py): a few rows
+    per block, where counting them from the index read every response.
 
     Every change moves the stamp. An update adds 1 to its row's revision, so the sum only grows; a deletion
     lowers the count; an insertion raises it, or, beside as many deletions, adds a revision that is the
@@ -62,31 +63,14 @@ def block_stamps(connection: Connection, survey: Survey, shape: str,
     gives a new row the highest id plus one). The sum of the ids would add nothing to that: a new row taking
     a deleted row's id leaves it as it was. (Erasures and corrections also drop their block's tallies at
     once: the stamp is what catches a change made any other way.)"""
-    if connection.dialect.name != "sqlite":
-        block = _C.id.op(">>")(BLOCK_BITS)
-        query = select(block, func.count(), func.sum(_C.revision)).where(_C.survey_id == survey.id).group_by(block)
-        if blocks is not None:
-            query = query.where(or_(*(and_(_C.id >= low, _C.id < high) for low, high in id_ranges(blocks))))
-        return {number: _stamp(shape, count, int(revisions)) for number, count, revisions in connection.execute(query)}
-    # SQLite would sort every row to group them by an expression; a range query per block reads each row of
-    # the index once, in order, and costs a few microseconds more per block.
-    if blocks is None:
-        low, high = connection.execute(select(func.min(_C.id), func.max(_C.id))
-                                       .where(_C.survey_id == survey.id)).one()
-        blocks = range(low >> BLOCK_BITS, (high >> BLOCK_BITS) + 1) if low is not None else ()
-    cursor = connection.connection.driver_connection.cursor()
-    stamps = {}
-    try:
-        for block in blocks:
-            count, revisions = cursor.execute(
-                "SELECT count(*), sum(revision) FROM responses INDEXED BY ix_responses_survey_id_id_revision "
-                "WHERE survey_id = ? AND id >= ? AND id < ?",
-                (survey.id, block << BLOCK_BITS, (block + 1) << BLOCK_BITS)).fetchone()
-            if count:
-                stamps[block] = _stamp(shape, count, revisions)
-    finally:
-        cursor.close()
-    return stamps
+    kept = BlockStamp.__table__.c
+    query = (select(kept.block, func.sum(kept.responses), func.sum(kept.revisions))
+             .where(kept.survey_id == survey.id).group_by(kept.block))
+    if blocks is not None:
+        query = query.where(or_(*(and_(kept.block >= low >> BLOCK_BITS, kept.block < high >> BLOCK_BITS)
+                                  for low, high in id_ranges(blocks))))
+    return {block: _stamp(shape, int(count), int(revisions))
+            for block, count, revisions in connection.execute(query) if count}
 
 
 def id_ranges(blocks: Iterable[int]) -> list[tuple[int, int]]:

@@ -1,5 +1,5 @@
-"""The counts the dashboard, the survey pages and the export preview read stay equal to a fresh count of the
-responses after every kind of write: through the API, the respondent's pages, the staff command line, the
+"""The counts the dashboard, the survey pages and the export preview read, and the blocks' stamps the kept tallies
+are checked against, stay equal to a fresh count of the responses after every kind of write: through the API, the respondent's pages, the staff command line, the
 retention purge, the benchmark's bulk paths, a migration, and any sequence of them."""
 import json
 from collections import Counter
@@ -9,9 +9,10 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, literal_column, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from models.block_stamps import BLOCK_BITS, BlockStamp
 from models.crypto import KeyRing
 from models.response import Response
 from models.response_counts import ResponseCount
@@ -39,9 +40,27 @@ def kept(engine) -> Counter:
     return Counter({(survey, day, *map(bool, flags)): n for survey, day, *flags, n in rows if n})
 
 
+def fresh_stamps(engine) -> dict:
+    """(survey, block) → (responses, sum of revisions), from the rows themselves."""
+    with engine.connect() as connection:
+        block = Response.id.op(">>")(literal_column(str(BLOCK_BITS)))
+        rows = connection.execute(select(Response.survey_id, block, func.count(), func.sum(Response.revision))
+                                  .group_by(Response.survey_id, block))
+        return {(survey, block): (count, int(revisions)) for survey, block, count, revisions in rows}
+
+
+def kept_stamps(engine) -> dict:
+    c = BlockStamp.__table__.c
+    with engine.connect() as connection:
+        rows = connection.execute(select(c.survey_id, c.block, func.sum(c.responses), func.sum(c.revisions))
+                                  .group_by(c.survey_id, c.block))
+        return {(survey, block): (int(count), int(revisions)) for survey, block, count, revisions in rows if count}
+
+
 def assert_counts_agree(app) -> None:
     counted = fresh(app.extensions["surveys.engine"])
     assert kept(app.extensions["surveys.engine"]) == counted
+    assert kept_stamps(app.extensions["surveys.engine"]) == fresh_stamps(app.extensions["surveys.engine"])
     with app.app_context():  # and what the readers make of them
         session = db.session()
         surveys = catalogue.list_surveys(session)
@@ -161,7 +180,7 @@ def test_the_migration_counts_the_responses_already_stored(app, client):
         connection.execute(update(Response).where(Response.id == 1).values(spi_disclosure=True))
         connection.execute(delete(Response).where(Response.id == 2))
     migrate(engine)
-    assert sum(kept(engine).values()) == 4
+    assert sum(kept(engine).values()) == 4 and sum(n for n, _ in kept_stamps(engine).values()) == 4
     assert_counts_agree(app)
     api_submit(client, {})  # and the triggers are back
     assert_counts_agree(app)
@@ -217,6 +236,7 @@ def test_any_sequence_of_submissions_consent_changes_corrections_and_withdrawals
         def counts_agree(self):
             # The app outlives each example: a count broken in one shows in every later one.
             assert kept(app.extensions["surveys.engine"]) == fresh(app.extensions["surveys.engine"])
+            assert kept_stamps(app.extensions["surveys.engine"]) == fresh_stamps(app.extensions["surveys.engine"])
 
     run_state_machine_as_test(Respondents, settings=settings(max_examples=12, stateful_step_count=12,
                                                              deadline=None))
