@@ -1,6 +1,5 @@
 """A benchmark instance: the demo survey with N seeded responses, kept between runs."""
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -54,7 +53,10 @@ def ensure_responses(app, count: int, seed: int = 2026) -> None:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory since it started: VmHWM, kept per address space. getrusage's ru_maxrss
+    outlives exec on Linux, so a process started by a big one would report its parent's peak."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def report(**figures) -> None:
