@@ -7,6 +7,7 @@ the results page, one respondent's record, `audit verify` and `retention purge`,
 Prints a Markdown table for the README.
 """
 import argparse
+import gc
 import os
 import re
 import statistics
@@ -58,6 +59,7 @@ def main() -> None:
     seconds, _ = timed(lambda: ensure_responses(app, args.responses))
     table.add(f"responses present (generated if missing): {args.responses:,}", seconds)
     runner, client = app.test_cli_runner(), app.test_client()
+    gc.freeze()  # as gunicorn.conf.py's post_worker_init does in every worker: full collections skip the app
     runner.invoke(args=["users", "create", "scale@example.org", "--role", "admin", "--spi-access", "--password-stdin"],
                   input=f"{PASSWORD}\n{PASSWORD}\n")
     with app.app_context():
