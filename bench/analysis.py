@@ -16,14 +16,14 @@ LIMIT_MB = 1024
 
 def measure(app, fmt: str) -> None:
     from models.crypto import KeyRing
-    from surveys import catalogue, db, disclosures, recipients
+    from surveys import catalogue, db, disclosures, previews, recipients
     from surveys.exports import export_stream
     with app.app_context():
         session = db.session()
         survey = catalogue.get_survey(session, "wellbeing-demo")
         partner = recipients.list_recipients(session)[1]
         d = disclosures.prepare(survey, partner, "care-quality", "bench")
-        rows = disclosures.preview(session, d, "blank").going_out  # from consent alone: no answer is read
+        rows = previews.preview(session, d, "blank").going_out  # from consent alone: no answer is read
         ring = KeyRing.load(app.config["KEYRING_FILE"])
         started, size = time.perf_counter(), 0
         with open(os.devnull, "wb") as sink:

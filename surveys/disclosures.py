@@ -6,13 +6,12 @@ each is written to the ledger.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Integer, Text, cast, func, select, type_coerce
+from sqlalchemy import Integer, Text, cast, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utc_text
@@ -20,10 +19,9 @@ from models.crypto import KeyRing, open_answers
 from models.json_objects import json_object
 from models.disclosure import Audience, ConsentState, Decision, Withheld, decide_classes
 from models.recipient import Recipient
-from models.response import Erasure, Response
-from models.response_counts import ResponseCount
+from models.response import Response
 from models.survey import Survey
-from models.vocabulary import CONSENT_CHOICES, Classification, ErasureReason, SurveyStatus
+from models.vocabulary import CONSENT_CHOICES, Classification, SurveyStatus
 
 from .errors import SurveyInReview
 from .recipients import require_purpose
@@ -211,42 +209,3 @@ def page_of_rows(sessions: sessionmaker, ring: KeyRing, d: Disclosure, *, after:
     with sessions() as read:
         rows = list(disclosed_rows(read, ring, d, after_id=after, limit=limit + 1, since=since))
     return rows[:limit], len(rows) > limit
-
-
-# -- preview -----------------------------------------------------------------
-
-@dataclass
-class Preview:
-    total: int
-    going_out: int
-    withdrawn: int
-    dropped: int
-    #: {field name: {reason explanation: respondents}}
-    withheld: dict[str, dict[str, int]]
-
-
-def consent_groups(session: Session, survey: Survey) -> list[tuple[tuple[bool, ...], int]]:
-    """(the consent flags in CONSENT_CHOICES' order, how many responses hold them), from the kept counts."""
-    flags = tuple(ResponseCount.__table__.c[key] for key in CONSENT_CHOICES)
-    return [(tuple(bool(flag) for flag in state), count) for *state, count in session.execute(
-        select(*flags, func.sum(ResponseCount.responses)).where(ResponseCount.survey_id == survey.id)
-        .group_by(*flags).having(func.sum(ResponseCount.responses) > 0))]
-
-
-def preview(session: Session, d: Disclosure, mode: str) -> Preview:
-    """What an export would send, counted from consent alone: no answer is read. The same
-    plans as disclosed_rows decide what is withheld and who drop mode leaves out."""
-    fields = tuple((f.name, f.classification) for f in d.survey.stored_fields)
-    withheld: dict[str, Counter] = defaultdict(Counter)
-    total = going_out = 0
-    for flags, count in consent_groups(session, d.survey):
-        plan = _plan(fields, _decisions(d.audience, flags))
-        total += count
-        for name, reason in plan.withheld.items():
-            withheld[name][reason.explanation] += count
-        if not (plan.withheld and mode == DROP_WITHHELD):
-            going_out += count
-    withdrawn = session.scalar(select(func.count()).select_from(Erasure).where(
-        Erasure.survey_id == d.survey.id, Erasure.reason == ErasureReason.WITHDRAWN))
-    return Preview(total=total, going_out=going_out, withdrawn=withdrawn, dropped=total - going_out,
-                   withheld={name: dict(withheld[name]) for name, _ in fields if name in withheld})

@@ -22,7 +22,8 @@ from models.export_job import ExportJob, ExportStatus
 from models.sealed_file import file_key_aad, read_sealed
 
 from . import access
-from .disclosures import Disclosure, prepare, preview
+from .disclosures import Disclosure, prepare
+from .previews import preview
 from .errors import Conflict, DomainError, Expired, InvalidSubmission, NotFound
 from .export_files import ExportFiles
 from .exports import WRITERS, export_stream

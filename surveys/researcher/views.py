@@ -17,6 +17,7 @@ from .. import (
     disclosures,
     errors,
     export_jobs,
+    previews,
     recipients,
 )
 from ..charts import bars
@@ -91,7 +92,7 @@ def export():
     form, preview, error = _export_form(), None, None
     if form.is_submitted() and not form.choosing and form.validate():
         try:
-            preview = disclosures.preview(db.session(), _disclosure(form), form.mode.data)
+            preview = previews.preview(db.session(), _disclosure(form), form.mode.data)
         except (errors.Forbidden, errors.SurveyInReview) as exc:
             error = exc.message
     return render_template("researcher/export.html", form=form, preview=preview, error=error, jobs=_recent_jobs())

@@ -45,7 +45,7 @@ USE_CASES = ["accounts", "auth", "batch_writer", "catalogue", "clients", "consen
              "installation",
              "notices", "pseudonyms", "recipients", "recording", "results", "revocations", "rights", "rotation",
              "self_service", "snapshots", "staff", "submissions", "versions", "access", "authoring", "review",
-             "counting", "counts", "tallies", "releases", "respondent_releases", "erasure", "retention"]
+             "counting", "counts", "tallies", "releases", "respondent_releases", "erasure", "retention", "previews"]
 
 
 def test_use_case_modules_never_import_flask():

@@ -17,7 +17,7 @@ from models.crypto import KeyRing
 from models.response import Response
 from models.response_counts import ResponseCount
 from models.vocabulary import CONSENT_CHOICES
-from surveys import catalogue, db, disclosures
+from surveys import catalogue, db, previews
 from tests.conftest import DEMO, answer, csrf_token, shown_code, sign_in, start
 
 STATES = st.fixed_dictionaries({key: st.booleans() for key in CONSENT_CHOICES})
@@ -81,7 +81,7 @@ def assert_counts_agree(app) -> None:
             groups = Counter()
             for (_, _, *flags), n in mine.items():
                 groups[tuple(flags)] += n
-            assert dict(disclosures.consent_groups(session, overview.survey)) == dict(groups)
+            assert dict(previews.consent_groups(session, overview.survey)) == dict(groups)
 
 
 def consent(**choices) -> dict:
