@@ -32,9 +32,10 @@ def purge_expired(sessions: sessionmaker, batch: int = 1000, now: datetime | Non
                 ids = list(session.scalars(select(Response.id).where(
                     Response.survey_id == survey_id, Response.submitted_at < cutoff, Response.id > after)
                     .order_by(Response.id).limit(batch)))
-                if not ids:
-                    break
-                total += erase_many(session, survey_id, ids, ErasureReason.RETENTION, ACTOR)
+                if ids:
+                    total += erase_many(session, survey_id, ids, ErasureReason.RETENTION, ACTOR)
+            if len(ids) < batch:  # the search went to the end of the survey's responses: no need to look again
+                break
             after = ids[-1]
     with sessions.begin() as session:
         purge_submission_tokens(session)

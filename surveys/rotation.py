@@ -15,8 +15,8 @@ from models.export_job import ExportJob
 from models.recipient import Recipient
 from models.response import Response
 from models.sealed_file import file_key_aad
+from models.tally import KeptTally, rewrap_tally_key
 
-from . import tallies
 from .pseudonyms import pseudonym_key_aad
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def rotate_keys(sessions: sessionmaker, ring_path: str | os.PathLike, batch: int
         recipient_keys = rewrap_pseudonym_keys(session, ring)
         rewrap_draft_keys(session, ring)
         rewrap_export_keys(session, ring)
-        tallies.rewrap_keys(session, ring)
+        rewrap_tally_keys(session, ring)
         session.commit()
     log.info("key %s is current (was %s): %d data keys and %d recipient keys re-wrapped",
              ring.current, previous, data_keys, recipient_keys)
@@ -106,3 +106,15 @@ def rewrap_export_keys(session: Session, ring: KeyRing) -> int:
         session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.data_key == wrapped)
                         .values(data_key=ring.rewrap(wrapped, file_key_aad(handle))))
     return len(found)
+
+
+def rewrap_tally_keys(session: Session, ring: KeyRing) -> int:
+    """Kept tallies' data keys under the ring's current key; the sealed counts are neither read nor opened."""
+    table = KeptTally.__table__
+    rows = session.execute(select(table.c.id, table.c.survey_id, table.c.level, table.c.number, table.c.data_key))
+    changed = [{"row": row.id, "wrapped": rewrap_tally_key(ring, row.survey_id, row.level, row.number, row.data_key)}
+               for row in rows]
+    if changed:
+        session.execute(update(table).where(table.c.id == bindparam("row")).values(data_key=bindparam("wrapped")),
+                        changed)
+    return len(changed)

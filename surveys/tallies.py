@@ -27,7 +27,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterable
-from sqlalchemy import bindparam, delete, select, text, tuple_, update
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,7 +35,7 @@ from models.base import utcnow
 from models.database import hold_write_lock
 from models.crypto import CryptoError, KeyRing
 from models.survey import Survey
-from models.tally import KeptTally, open_tally, rewrap_tally_key, seal_tally
+from models.tally import KeptTally, open_tally, seal_tally
 
 from .counting import (BLOCK_BITS, BLOCKS_PER_GROUP, GROUP_BITS, block_stamps, count_blocks, group_stamp,
                        shape_of)
@@ -63,10 +63,10 @@ def counted(sessions: sessionmaker, ring: KeyRing, survey: Survey, since: dateti
 
 def warm(sessions: sessionmaker, ring: KeyRing, survey: Survey) -> int:
     """Count and keep every stale block and group of the survey now (after a bulk load, say), so the next
-    aggregate finds them; returns how many responses were counted afresh."""
+    aggregate finds them; returns how many responses were counted afresh. Tallies that hold are not opened."""
     with sessions() as read:
         reader = _Reader(sessions, _snapshot(read), ring, survey)
-        reader.counts(None, None)
+        reader.refresh()
         return reader.recounted
 
 
@@ -78,19 +78,6 @@ def forget(session: Session, survey_id: int, response_ids: Iterable[int]) -> Non
               for level, bits in ((BLOCK, BLOCK_BITS), (GROUP, GROUP_BITS))}
     session.execute(delete(KeptTally).where(KeptTally.survey_id == survey_id,
                                             tuple_(KeptTally.level, KeptTally.number).in_(sorted(ranges))))
-
-
-def rewrap_keys(session: Session, ring: KeyRing) -> int:
-    """Every kept tally's data key under the ring's current key (a key rotation moves every key); the sealed
-    counts are neither read nor opened."""
-    table = KeptTally.__table__
-    rows = session.execute(select(table.c.id, table.c.survey_id, table.c.level, table.c.number, table.c.data_key))
-    changed = [{"row": row.id, "wrapped": rewrap_tally_key(ring, row.survey_id, row.level, row.number, row.data_key)}
-               for row in rows]
-    if changed:
-        session.execute(update(table).where(table.c.id == bindparam("row")).values(data_key=bindparam("wrapped")),
-                        changed)
-    return len(changed)
 
 
 @contextmanager
@@ -155,8 +142,19 @@ class _Reader:
                     edges.append(block)
         if edges:
             made.merge(total(count_blocks(self.connection, self.ring, self.survey, edges, since, until).values()))
-        # Ranges whose every response is gone (erased some way that did not drop their tallies): nothing reads
-        # their tallies any more, so nothing would replace them either.
+        self._drop_emptied()
+        return made
+
+    def refresh(self) -> None:
+        """Every stale group counted (its stale blocks afresh) and kept."""
+        for group in self.groups:
+            if self.kept.get((GROUP, group)) != self.group_stamps[group]:
+                self._blocks(group, fresh_group=False)
+        self._drop_emptied()
+
+    def _drop_emptied(self) -> None:
+        """Ranges whose every response is gone (erased some way that did not drop their tallies): nothing reads
+        their tallies any more, so nothing would replace them either."""
         emptied = [(level, number) for level, number in self.kept
                    if number not in (self.stamps if level == BLOCK else self.groups)]
         if emptied:
@@ -164,7 +162,6 @@ class _Reader:
                 _lock(session, self.survey.id)
                 session.execute(delete(KeptTally).where(KeptTally.survey_id == self.survey.id,
                                                         tuple_(KeptTally.level, KeptTally.number).in_(emptied)))
-        return made
 
     def _blocks(self, group: int, fresh_group: bool) -> dict[int, Counts]:
         """A group's blocks' counts; stale ones counted afresh and kept, and the group itself kept if it was

@@ -216,3 +216,16 @@ def test_the_job_runners_refresh_keeps_every_survey_warm(app, counted_survey):
         assert tallies.warm(sessions, ring, catalogue.get_survey(db.session(), "counted")) == 0
     periodic = {task.__name__ for task in app.extensions["surveys.jobs"].huey._registry._periodic_tasks}
     assert "warm_tallies" in periodic
+
+
+def test_a_refresh_with_nothing_stale_opens_no_kept_tally(app, counted_survey, monkeypatch):
+    rows = [(row_id, START + timedelta(hours=row_id), (True, False, False), {"non_pii": {"pick": "b"},
+            "pii": {}, "spi": {}}) for row_id in range(1, 140_000, 499)]
+    store(app, counted_survey, rows)
+    ring, sessions = KeyRing.load(app.config["KEYRING_FILE"]), app.extensions["surveys.sessions"]
+    with app.app_context():
+        survey = catalogue.get_survey(db.session(), "counted")
+        assert tallies.warm(sessions, ring, survey) == len(rows)
+        opened = []
+        monkeypatch.setattr(tallies, "open_tally", lambda *args: opened.append(args) or {})
+        assert tallies.warm(sessions, ring, survey) == 0 and opened == []

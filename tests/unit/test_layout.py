@@ -124,7 +124,7 @@ def test_only_one_function_reads_answers_for_disclosure():
     holds only what disclosed_rows gave, and its key is unwrapped to write it and to send it to who asked for it. Kept
     tallies are counted from opened answers (counting._count_sealed), which decides nothing: what a release
     takes of the counts is decided by disclosed_rows' own plans (releases.admitted), and a kept tally's
-    key opens only counts (tallies._open) or is re-wrapped (tallies.rewrap_keys)."""
+    key opens only counts (tallies._open) or is re-wrapped (rotation.rewrap_tally_keys)."""
     readers = {}
     for path in (ROOT / "surveys").rglob("*.py"):
         for function, used in readers_in(path).items():
@@ -148,7 +148,7 @@ def test_only_one_function_reads_answers_for_disclosure():
         "surveys/rotation.py:rewrap_export_keys": [".data_key"],
         "surveys/counting.py:_count_sealed": [".data_key", ".pii", ".spi", "open_answers"],
         "surveys/tallies.py:_open": [".data_key"],
-        "surveys/tallies.py:rewrap_keys": [".data_key"],
+        "surveys/rotation.py:rewrap_tally_keys": [".data_key"],
     }
 
 
